@@ -1,0 +1,138 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { GpenError, ModelError } from '../errors.ts';
+import { spawnWorker } from '../runtime/spawn-worker.ts';
+import type { Device, Restorer, RestorerInfo } from './restorer.ts';
+import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
+
+export interface OnnxRestorerOptions {
+  modelPath: string;
+  device?: Device;
+  /** inference workers, each with its own session (default 1 on CPU, 2 on GPUs) */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker (default: cores ÷ workers) */
+  threads?: number;
+  /** called once when the requested provider could not be used and the CPU took over */
+  onFallback?: (message: string) => void;
+}
+
+interface Job {
+  crops: Uint8Array[];
+  resolve: (crops: Uint8Array[]) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Job | null;
+}
+
+/** A Restorer backed by onnxruntime-node sessions in worker threads. */
+export class OnnxRestorer implements Restorer {
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+  /** total milliseconds spent inside session.run plus tensor conversion, for benchmarks */
+  inferMs = 0;
+
+  private constructor(
+    readonly info: RestorerInfo,
+    private readonly slots: Slot[],
+  ) {
+    for (const slot of slots) slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
+    for (const slot of slots) slot.worker.on('error', (e) => this.failAll(e));
+  }
+
+  static async create(options: OnnxRestorerOptions): Promise<OnnxRestorer> {
+    const device = options.device ?? 'cpu';
+    const count = Math.max(1, options.workers ?? (device === 'cpu' ? 1 : 2));
+    const threads = Math.max(1, options.threads ?? Math.floor(availableParallelism() / count));
+    const init: WorkerInit = { modelPath: options.modelPath, device, intraOpThreads: threads };
+    const workers = Array.from({ length: count }, () => spawnWorker(new URL('./infer-worker.ts', import.meta.url), { ...init }));
+    let readies: WorkerReady[];
+    try {
+      readies = await Promise.all(workers.map(waitReady));
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    const first = readies[0]!;
+    if (first.fallbackReason) {
+      options.onFallback?.(`--device ${device} is not available (${first.fallbackReason}); running on the CPU instead. See README, "GPU".`);
+    }
+    const info: RestorerInfo = {
+      size: first.size,
+      maxBatch: first.maxBatch,
+      inputName: first.inputName,
+      outputName: first.outputName,
+      provider: first.provider,
+      workers: count,
+    };
+    return new OnnxRestorer(info, workers.map((worker) => ({ worker, busy: null })));
+  }
+
+  async restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    if (this.closed) throw new GpenError('E_CLOSED', 'restorer is closed', { exitCode: 1 });
+    signal?.throwIfAborted();
+    const parts: Promise<Uint8Array[]>[] = [];
+    for (let i = 0; i < crops.length; i += this.info.maxBatch) {
+      const chunk = crops.slice(i, i + this.info.maxBatch);
+      parts.push(new Promise((resolve, reject) => this.queue.push({ crops: chunk, resolve, reject })));
+    }
+    this.pump();
+    const abort = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const done = Promise.all(parts).then((p) => p.flat());
+    return signal ? Promise.race([done, abort]) : done;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new GpenError('E_CLOSED', 'restorer closed while work was pending', { exitCode: 1 }));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.busy || this.queue.length === 0) continue;
+      const job = this.queue.shift()!;
+      slot.busy = job;
+      const msg: WorkerRequest = { type: 'run', id: ++this.nextId, crops: job.crops };
+      // Copies, not transfers: the caller keeps its crops (the blend stage reads them again).
+      slot.worker.postMessage(msg);
+    }
+  }
+
+  private onReply(slot: Slot, msg: WorkerReply): void {
+    const job = slot.busy;
+    slot.busy = null;
+    if (msg.type === 'result') {
+      this.inferMs += msg.inferMs;
+      job?.resolve(msg.crops);
+    } else if (msg.type === 'error') {
+      job?.reject(new GpenError(msg.code, `inference failed: ${msg.message}`, { exitCode: 1 }));
+    }
+    this.pump();
+  }
+
+  private failAll(e: unknown): void {
+    for (const slot of this.slots) {
+      slot.busy?.reject(e);
+      slot.busy = null;
+    }
+    for (const job of this.queue.splice(0)) job.reject(e);
+  }
+}
+
+function waitReady(worker: Worker): Promise<WorkerReady> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (msg: WorkerReply) => {
+      worker.off('error', onError);
+      if (msg.type === 'ready') resolve(msg);
+      else if (msg.type === 'error') reject(new ModelError(msg.code, msg.message));
+    };
+    const onError = (e: Error) => reject(e);
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+  });
+}
