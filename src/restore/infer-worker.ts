@@ -12,12 +12,14 @@ const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessag
 async function createSession(): Promise<{ session: ort.InferenceSession; provider: string; fallbackReason: string | null }> {
   const options = (providers: string[]): ort.InferenceSession.SessionOptions => ({
     executionProviders: providers,
+    // A missing provider library is expected on CPU-only machines: we report it once, ourselves.
+    logSeverityLevel: providers[0] === 'cpu' ? 2 : 4,
     intraOpNumThreads: init.intraOpThreads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });
-  // A missing provider library is expected on CPU-only machines: we report it once, ourselves.
-  ort.env.logLevel = init.device === 'cpu' ? 'warning' : 'fatal';
+  // onnxruntime's log level is process-wide and fixed by the first session a process creates.
+  if (init.device !== 'cpu') ort.env.logLevel = 'fatal';
   if (init.device === 'cpu') return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null };
   try {
     return { session: await ort.InferenceSession.create(init.modelPath, options([init.device, 'cpu'])), provider: init.device, fallbackReason: null };

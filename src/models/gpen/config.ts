@@ -1,5 +1,5 @@
 import { ModelError } from '../../errors.ts';
-import type { StateDict, TorchTensor } from '../torch/tensor.ts';
+import type { StateDict, TorchTensor } from '../torch/index.ts';
 
 /** GPEN FullGenerator hyper-parameters, as the official constructor takes them. */
 export interface GpenConfig {

@@ -1,4 +1,4 @@
-import type { StateDict, TorchTensor } from '../torch/tensor.ts';
+import type { StateDict, TorchTensor } from '../torch/index.ts';
 import { gpenChannels } from './config.ts';
 import { makeKernel } from './build-graph.ts';
 

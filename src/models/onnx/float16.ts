@@ -32,3 +32,19 @@ export function toFloat16Array(data: Float32Array): Uint16Array {
   for (let i = 0; i < data.length; i++) out[i] = float32ToFloat16Bits(data[i]!);
   return out;
 }
+
+/** IEEE 754 binary16 bits → number. */
+export function float16BitsToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+export function fromFloat16Array(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = float16BitsToNumber(bits[i]!);
+  return out;
+}

@@ -1,5 +1,7 @@
 import { AttributeType, DataType, ModelProto, type DataTypeId } from './onnx-schema.ts';
-import { toFloat16Array } from './float16.ts';
+import { fromFloat16Array, toFloat16Array } from './float16.ts';
+
+const SMALL_TENSOR = 4096;
 
 /** A FLOAT attribute; plain numbers are INT attributes, number[] INTS, strings STRING. */
 export class FloatAttr {
@@ -58,10 +60,21 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
-  /** A float weight, stored at the builder's precision; returns a float32 tensor name. */
+  /**
+   * The values a weight takes once stored: float16-rounded at float16 precision. Quantities derived
+   * from a weight (such as demodulation factors) are computed from these, so they match it exactly.
+   */
+  stored(data: Float32Array): Float32Array {
+    return this.precision === 'float32' || data.length < SMALL_TENSOR ? data : fromFloat16Array(toFloat16Array(data));
+  }
+
+  /**
+   * A float weight, stored at the builder's precision; returns a float32 tensor name. Small tensors
+   * (biases, per-channel factors) stay float32: they cost nothing and carry the most error per byte.
+   */
   weight(hint: string, dims: number[], data: Float32Array): string {
     checkSize(hint, dims, data.length);
-    if (this.precision === 'float32') return this.addInit(hint, dims, DataType.FLOAT, data);
+    if (this.precision === 'float32' || data.length < SMALL_TENSOR) return this.addInit(hint, dims, DataType.FLOAT, data);
     const stored = this.addInit(`${hint}_fp16`, dims, DataType.FLOAT16, toFloat16Array(data));
     return this.op('Cast', [stored], { to: DataType.FLOAT }, hint);
   }

@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { registerModelsCommands } from './commands/models.ts';
+import { runCommand } from './run-command.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('gpen-video')
+    .description('Restore faces in video with GPEN: tracked, temporally stable, with the original audio')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerModelsCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  return runCommand(async () => {
+    await program.parseAsync(argv);
+  });
+}

@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTestModel } from '../../src/models/test-models.ts';
+import { OnnxRestorer } from '../../src/restore/index.ts';
+import { GraphBuilder } from '../../src/models/onnx/graph-builder.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const dir = tempDir();
+const S = 16;
+const crop = (seed: number) => Uint8Array.from({ length: S * S * 3 }, (_, i) => (i * 7 + seed * 31) % 256);
+
+function model(name: string, bytes: Uint8Array): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('OnnxRestorer (worker threads)', () => {
+  it('round-trips crops through the identity model bit-exactly, several per call', async () => {
+    const r = await OnnxRestorer.create({ modelPath: model('id.onnx', buildTestModel('identity', S)) });
+    try {
+      expect(r.info).toMatchObject({ size: S, maxBatch: Number.POSITIVE_INFINITY, inputName: 'input', outputName: 'output', provider: 'cpu' });
+      const crops = [crop(1), crop(2), crop(3)];
+      const out = await r.restore(crops);
+      expect(out).toHaveLength(3);
+      out.forEach((o, i) => expect(Buffer.from(o).equals(Buffer.from(crops[i]!))).toBe(true));
+      expect(r.inferMs).toBeGreaterThan(0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('reads size, batch and I/O names from a community-style export (batch 1, other names)', async () => {
+    const file = model('community.onnx', buildTestModel('identity', S, 0, { batch: 1, inputName: 'in_img', outputName: 'out_img' }));
+    const r = await OnnxRestorer.create({ modelPath: file, workers: 2 });
+    try {
+      expect(r.info).toMatchObject({ size: S, maxBatch: 1, inputName: 'in_img', outputName: 'out_img', workers: 2 });
+      const crops = [crop(4), crop(5), crop(6), crop(7), crop(8)];
+      const out = await r.restore(crops);
+      out.forEach((o, i) => expect(Buffer.from(o).equals(Buffer.from(crops[i]!))).toBe(true));
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('falls back to the CPU with one clear message when the GPU provider is missing', async () => {
+    const messages: string[] = [];
+    const r = await OnnxRestorer.create({ modelPath: model('id2.onnx', buildTestModel('identity', S)), device: 'cuda', onFallback: (m) => messages.push(m) });
+    try {
+      expect(r.info.provider).toBe('cpu');
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(/--device cuda is not available .*running on the CPU/);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('refuses a model whose input is not [N,3,S,S]', async () => {
+    const g = new GraphBuilder('bad');
+    g.op('Identity', [g.input('x', [1, 4, S, S])], {}, 'y');
+    g.output('y', [1, 4, S, S]);
+    await expect(OnnxRestorer.create({ modelPath: model('bad.onnx', g.toBytes()) })).rejects.toMatchObject({ code: 'E_MODEL_IO', message: expect.stringMatching(/expected \[N,3,S,S\]/) });
+  });
+
+  it('rejects a missing model file with the model error code', async () => {
+    await expect(OnnxRestorer.create({ modelPath: path.join(dir, 'nope.onnx') })).rejects.toMatchObject({ code: 'E_MODEL_LOAD' });
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    const r = await OnnxRestorer.create({ modelPath: model('id3.onnx', buildTestModel('identity', S)) });
+    try {
+      const ac = new AbortController();
+      ac.abort(new Error('stop'));
+      await expect(r.restore([crop(1)], ac.signal)).rejects.toThrow('stop');
+    } finally {
+      await r.close();
+    }
+  });
+});
