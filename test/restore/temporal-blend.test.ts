@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { Affine } from '../../src/restore/affine.ts';
+import { TemporalBlender } from '../../src/restore/temporal-blend.ts';
+import { gaussian } from '../../src/models/gpen/random-weights.ts';
+
+const S = 32;
+const ID: Affine = [1, 0, 0, 0, 1, 0];
+const flat = (v: number) => new Uint8Array(S * S * 3).fill(v);
+const randn = gaussian(5);
+const noisy = (base: Uint8Array, sigma: number) => base.map((v) => Math.max(0, Math.min(255, Math.round(v + sigma * randn()))));
+const rms = (a: Uint8Array, b: Uint8Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length);
+
+describe('TemporalBlender', () => {
+  it('a still face settles: frame-to-frame change of the output shrinks well below the model noise', () => {
+    const input = flat(120);
+    const on = new TemporalBlender(S, { strength: 0.6 });
+    let prevOn: Uint8Array | null = null;
+    let prevOff: Uint8Array | null = null;
+    let flickerOn = 0, flickerOff = 0;
+    for (let t = 0; t < 30; t++) {
+      const restored = noisy(input, 12);
+      const blended = on.blend(1, input, restored, ID);
+      if (t >= 10 && prevOn && prevOff) {
+        flickerOn += rms(blended, prevOn);
+        flickerOff += rms(restored, prevOff);
+      }
+      prevOn = blended;
+      prevOff = restored;
+    }
+    expect(flickerOn / flickerOff).toBeLessThan(0.4);
+  });
+
+  it('a changing face is not smeared: where the input changed, the new restoration passes through', () => {
+    const b = new TemporalBlender(S, { strength: 0.9 });
+    b.blend(1, flat(60), flat(60), ID);
+    const restored = flat(200);
+    expect(b.blend(1, flat(200), restored, ID)).toEqual(restored);
+  });
+
+  it('carries the previous crop into the new alignment before blending', () => {
+    // a vertical edge that moves 4 px in crop space because the alignment moved by 4 px
+    const edge = (x0: number) => {
+      const c = new Uint8Array(S * S * 3);
+      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) c.fill(x < x0 ? 40 : 220, (y * S + x) * 3, (y * S + x) * 3 + 3);
+      return c;
+    };
+    const b = new TemporalBlender(S, { strength: 0.9 });
+    b.blend(1, edge(14), edge(14), [1, 0, 0, 0, 1, 0]);
+    // the face moved 4 px right in the frame while the crop stayed aligned to it: same crop content
+    const out = b.blend(1, edge(14), edge(14), [1, 0, -4, 0, 1, 0]);
+    expect(rms(out, edge(14))).toBeLessThan(1);
+  });
+
+  it('reset and a new track start without history; strength 0 is off', () => {
+    const b = new TemporalBlender(S, { strength: 0.8 });
+    b.blend(1, flat(100), flat(90), ID);
+    b.reset();
+    const r = flat(110);
+    expect(b.blend(1, flat(100), r, ID)).toBe(r);
+    expect(b.blend(2, flat(100), r, ID)).toBe(r);
+    const off = new TemporalBlender(S, { strength: 0 });
+    off.blend(1, flat(100), flat(90), ID);
+    expect(off.blend(1, flat(100), r, ID)).toBe(r);
+  });
+});
