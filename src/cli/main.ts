@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerModelsCommands } from './commands/models.ts';
+import { registerPresetsCommands } from './commands/presets.ts';
 import { runCommand } from './run-command.ts';
 
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerModelsCommands(program);
+  registerPresetsCommands(program);
   return program;
 }
 

@@ -37,6 +37,10 @@ export class TemporalBlender {
     this.tracks.clear();
   }
 
+  trackIds(): number[] {
+    return [...this.tracks.keys()];
+  }
+
   forget(trackId: number): void {
     this.tracks.delete(trackId);
   }

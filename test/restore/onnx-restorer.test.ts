@@ -18,14 +18,27 @@ function model(name: string, bytes: Uint8Array): string {
 
 describe('OnnxRestorer (worker threads)', () => {
   it('round-trips crops through the identity model bit-exactly, several per call', async () => {
-    const r = await OnnxRestorer.create({ modelPath: model('id.onnx', buildTestModel('identity', S)) });
+    const r = await OnnxRestorer.create({ modelPath: model('id.onnx', buildTestModel('identity', S)), batch: 4 });
     try {
-      expect(r.info).toMatchObject({ size: S, maxBatch: Number.POSITIVE_INFINITY, inputName: 'input', outputName: 'output', provider: 'cpu' });
+      expect(r.info).toMatchObject({ size: S, maxBatch: 4, inputName: 'input', outputName: 'output', provider: 'cpu' });
       const crops = [crop(1), crop(2), crop(3)];
       const out = await r.restore(crops);
       expect(out).toHaveLength(3);
       out.forEach((o, i) => expect(Buffer.from(o).equals(Buffer.from(crops[i]!))).toBe(true));
       expect(r.inferMs).toBeGreaterThan(0);
+      expect(r.calls).toBe(1);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('coalesces requests queued behind a busy worker into one call, results back in order', async () => {
+    const r = await OnnxRestorer.create({ modelPath: model('id4.onnx', buildTestModel('identity', S)), batch: 4 });
+    try {
+      const frames = [[crop(1)], [crop(2), crop(3)], [crop(4)]];
+      const outs = await Promise.all(frames.map((f) => r.restore(f)));
+      expect(r.calls).toBe(2);
+      outs.forEach((o, i) => o.forEach((c, j) => expect(Buffer.from(c).equals(Buffer.from(frames[i]![j]!))).toBe(true)));
     } finally {
       await r.close();
     }
