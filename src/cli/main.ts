@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPresetsCommands } from './commands/presets.ts';
+import { registerRestoreCommand } from './commands/restore.ts';
 import { runCommand } from './run-command.ts';
 
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  registerRestoreCommand(program);
   registerModelsCommands(program);
   registerPresetsCommands(program);
   return program;

@@ -88,9 +88,18 @@ export class OnnxRestorer implements Restorer {
       parts.push(new Promise((resolve, reject) => this.queue.push({ crops: chunk, resolve, reject })));
     }
     this.pump();
-    const abort = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
     const done = Promise.all(parts).then((p) => p.flat());
-    return signal ? Promise.race([done, abort]) : done;
+    if (!signal) return done;
+    let onAbort = () => {};
+    const abort = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([done, abort]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { apply, invert, scaleOf, type Affine } from './affine.ts';
 import { halve, type RgbImage } from './image.ts';
+import { addCubic } from './cubic.ts';
 
 interface Level {
   crop: RgbImage;
@@ -42,7 +43,8 @@ function pickLevel(crop: RgbImage, mask: Float32Array, toCrop: Affine): Level {
 
 /**
  * Blends a restored S×S crop into `frame` in place: frame pixels map into crop space through
- * `toCrop`, the crop and its soft mask are sampled bilinearly, and out = frame + mask·(crop − frame).
+ * `toCrop`, the crop is sampled with cubic interpolation and its soft mask bilinearly, and
+ * out = frame + mask·(crop − frame).
  * Pixels where the mask is 0 are not written, so everything outside the face stays bit-identical.
  */
 export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, toCrop: Affine): void {
@@ -56,6 +58,7 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
   const y1 = Math.min(frame.height - 1, Math.ceil(Math.max(...corners.map((p) => p[1]))));
   const f = frame.data, cd = c.data, W = frame.width;
   const [a, b, tx, d, e, ty] = toLevel;
+  const acc = new Float64Array(3);
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       const u = a * x + b * y + tx;
@@ -67,10 +70,11 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
       const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
       const alpha = m[vy * S + ux]! * w00 + m[vy * S + ux1]! * w10 + m[vy1 * S + ux]! * w01 + m[vy1 * S + ux1]! * w11;
       if (alpha <= 0) continue;
-      const i00 = (vy * S + ux) * 3, i10 = (vy * S + ux1) * 3, i01 = (vy1 * S + ux) * 3, i11 = (vy1 * S + ux1) * 3;
+      acc.fill(0);
+      addCubic(cd, S, S, u, v, 1, acc);
       const o = (y * W + x) * 3;
       for (let ch = 0; ch < 3; ch++) {
-        const src = cd[i00 + ch]! * w00 + cd[i10 + ch]! * w10 + cd[i01 + ch]! * w01 + cd[i11 + ch]! * w11;
+        const src = acc[ch]! < 0 ? 0 : acc[ch]! > 255 ? 255 : acc[ch]!;
         const base = f[o + ch]!;
         f[o + ch] = Math.round(base + alpha * (src - base));
       }

@@ -1,5 +1,6 @@
 import { invert, scaleOf, type Affine } from './affine.ts';
 import type { RgbImage } from './image.ts';
+import { addCubic, clampByte } from './cubic.ts';
 
 /**
  * Samples `src` at (x, y) bilinearly with edge clamping into out[o..o+2] (as floats, summed with
@@ -20,9 +21,9 @@ function addBilinear(src: RgbImage, x: number, y: number, w: number, acc: Float6
 }
 
 /**
- * Warps `src` through `toCrop` (source pixels → crop pixels) into an S×S RGB crop. Where the
- * crop is smaller than the face (a downscale), each crop pixel averages n×n bilinear samples so
- * fine detail does not alias into the model's input.
+ * Warps `src` through `toCrop` (source pixels → crop pixels) into an S×S RGB crop, with cubic
+ * interpolation. Where the crop is smaller than the face (a downscale), each crop pixel averages
+ * n×n bilinear samples instead, so fine detail does not alias into the model's input.
  */
 export function warpToCrop(src: RgbImage, toCrop: Affine, size: number, out = new Uint8Array(size * size * 3)): Uint8Array {
   const inv = invert(toCrop);
@@ -36,13 +37,16 @@ export function warpToCrop(src: RgbImage, toCrop: Affine, size: number, out = ne
         const vv = v + (j + 0.5) / n - 0.5;
         for (let i = 0; i < n; i++) {
           const uu = u + (i + 0.5) / n - 0.5;
-          addBilinear(src, inv[0] * uu + inv[1] * vv + inv[2], inv[3] * uu + inv[4] * vv + inv[5], w, acc);
+          const x = inv[0] * uu + inv[1] * vv + inv[2];
+          const y = inv[3] * uu + inv[4] * vv + inv[5];
+          if (n === 1) addCubic(src.data, src.width, src.height, x, y, w, acc);
+          else addBilinear(src, x, y, w, acc);
         }
       }
       const o = (v * size + u) * 3;
-      out[o] = acc[0]! + 0.5;
-      out[o + 1] = acc[1]! + 0.5;
-      out[o + 2] = acc[2]! + 0.5;
+      out[o] = clampByte(acc[0]!);
+      out[o + 1] = clampByte(acc[1]!);
+      out[o + 2] = clampByte(acc[2]!);
     }
   }
   return out;

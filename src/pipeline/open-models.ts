@@ -1,0 +1,41 @@
+import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
+import { resolveRestorerModel } from '../models/resolve.ts';
+import type { RestoreOptions } from '../options/option-table.ts';
+import { OnnxRestorer } from '../restore/onnx-restorer.ts';
+import type { Restorer } from '../restore/restorer.ts';
+import { createYunetDetector, type Detector } from '../track/index.ts';
+
+export interface OpenModels {
+  restorer: Restorer;
+  detector: Detector | null;
+  close(): Promise<void>;
+}
+
+/** Finds, converts if needed, and loads the restorer (and the detector unless tracks are given). */
+export async function openModels(options: RestoreOptions, ctx: { needDetector: boolean; signal?: AbortSignal; warn?: (m: string) => void }): Promise<OpenModels> {
+  const modelsDir = resolveModelsDir({ cliDir: options.modelsDir });
+  const detectorPath = ctx.needDetector ? locateModel('yunet', modelsDir) : null;
+  const model = await resolveRestorerModel(options.model, modelsDir, { precision: options.fp16 ? 'float16' : 'float32', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const restorer = await OnnxRestorer.create({
+    modelPath: model.onnxPath,
+    device: options.device,
+    ...(options.workers > 0 ? { workers: options.workers } : {}),
+    ...(options.threads > 0 ? { threads: options.threads } : {}),
+    ...(options.batch > 0 ? { batch: options.batch } : {}),
+    ...(ctx.warn ? { onFallback: ctx.warn } : {}),
+  });
+  let detector: Detector | null = null;
+  try {
+    if (detectorPath) detector = await createYunetDetector({ modelPath: detectorPath, scoreThreshold: options.detectThreshold });
+  } catch (e) {
+    await restorer.close();
+    throw e;
+  }
+  return {
+    restorer,
+    detector,
+    async close() {
+      await Promise.all([restorer.close(), detector?.close()]);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { InputError } from '../errors.ts';
+import { decodeFrames, probeMedia } from '../decode/index.ts';
+import { encodeVideo, prepareOutput } from '../encode/index.ts';
+import { parseFrameRange } from '../options/resolve-options.ts';
+import { trackFrames, readTracksFile, type TrackedFrame } from '../track/index.ts';
+import { createProgress, type Summary } from './progress.ts';
+import type { RestoreRequest } from './restore-media.ts';
+import { restoreFrames } from './restore-frames.ts';
+import { openModels } from './open-models.ts';
+import { StageTimer } from './stage-timer.ts';
+
+/**
+ * decode → track → restore → encode, as one pull-driven chain of async iterators: each stage asks
+ * the one before it for the next frame, so memory is bounded by the stages' small look-ahead and
+ * in-flight windows whatever the video's length. One AbortSignal stops every stage; on any
+ * failure the temporary output is removed and nothing appears under the final name.
+ */
+export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
+  const { options, signal } = req;
+  const started = performance.now();
+  const info = await probeMedia(req.input, signal ? { signal } : {});
+  if (info.video.bitDepth > 8) {
+    throw new InputError('E_INPUT_BIT_DEPTH', `${req.input}: the video is ${info.video.bitDepth}-bit (${info.video.pixFmt}); gpen-video restores 8-bit video only and will not silently reduce it. Convert it to 8-bit first if that loss is acceptable (e.g. ffmpeg -i in -pix_fmt yuv420p out.mp4).`);
+  }
+  const output = await prepareOutput(req.output, { overwrite: req.overwrite, inputPath: req.input });
+  const models = await openModels(options, { needDetector: !req.tracksFile, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) });
+  const progress = createProgress(options.progress);
+  const timer = new StageTimer();
+  let frames = 0;
+  let faces = 0;
+  try {
+    const range = options.frames ? parseFrameRange(options.frames) : undefined;
+    const decoded = decodeFrames(req.input, info, { pixelFormat: 'rgb24', ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
+    const tracked: AsyncIterable<TrackedFrame> = req.tracksFile
+      ? (await readTracksFile(req.tracksFile, info)).attach(decoded)
+      : trackFrames(decoded, models.detector!, { landmarkSmoothing: options.landmarkSmoothing, scoreThreshold: options.detectThreshold, ...(signal ? { signal } : {}) });
+    const restored = restoreFrames(tracked, { restorer: models.restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
+    const total = range ? Math.min(range.end, info.video.frameCount) - range.start : info.video.frameCount;
+    async function* toEncoder() {
+      for await (const r of restored) {
+        frames++;
+        faces += r.faces;
+        progress.update({ frame: frames, total, faces });
+        yield { data: r.tracked.frame.data };
+      }
+    }
+    await encodeVideo(toEncoder(), {
+      output: output.tempPath,
+      source: info,
+      codec: options.codec,
+      // CRF and speed presets mean something to x264/x265 only; the table documents them as ignored elsewhere.
+      ...(options.codec === 'libx264' || options.codec === 'libx265' ? { crf: options.crf, encoderPreset: options.encoderPreset } : {}),
+      ...(options.pixFmt ? { pixFmt: options.pixFmt } : {}),
+      ...(range ? { frames: range } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    await output.commit();
+  } catch (e) {
+    progress.stop();
+    await output.discard();
+    throw e;
+  } finally {
+    await models.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const summary = { frames, facesRestored: faces, seconds, fps: frames / seconds };
+  progress.finish(summary);
+  return summary;
+}
