@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPresetsCommands } from './commands/presets.ts';
 import { registerRestoreCommand } from './commands/restore.ts';
+import { registerTrackCommand } from './commands/track.ts';
+import { registerPreviewCommand } from './commands/preview.ts';
 import { runCommand } from './run-command.ts';
 
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerRestoreCommand(program);
+  registerTrackCommand(program);
+  registerPreviewCommand(program);
   registerModelsCommands(program);
   registerPresetsCommands(program);
   return program;

@@ -8,6 +8,7 @@ import type { RestoreRequest } from './restore-media.ts';
 import { restoreFrames } from './restore-frames.ts';
 import { openModels } from './open-models.ts';
 import { StageTimer } from './stage-timer.ts';
+import { trackOptionsOf } from './track-video.ts';
 
 /**
  * decode → track → restore → encode, as one pull-driven chain of async iterators: each stage asks
@@ -30,10 +31,11 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
   let faces = 0;
   try {
     const range = options.frames ? parseFrameRange(options.frames) : undefined;
+    // Each decoded frame owns its buffer, so later stages keep frames without copying them again.
     const decoded = decodeFrames(req.input, info, { pixelFormat: 'rgb24', ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
     const tracked: AsyncIterable<TrackedFrame> = req.tracksFile
-      ? (await readTracksFile(req.tracksFile, info)).attach(decoded)
-      : trackFrames(decoded, models.detector!, { landmarkSmoothing: options.landmarkSmoothing, scoreThreshold: options.detectThreshold, ...(signal ? { signal } : {}) });
+      ? (await readTracksFile(req.tracksFile, info)).attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) })
+      : trackFrames(decoded, models.detector!, { ...trackOptionsOf(options), copyFrames: false, ...(signal ? { signal } : {}) });
     const restored = restoreFrames(tracked, { restorer: models.restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
     const total = range ? Math.min(range.end, info.video.frameCount) - range.start : info.video.frameCount;
     async function* toEncoder() {
