@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { InputError, ModelMissingError } from '../errors.ts';
 import { decodeFrames, probeMedia } from '../decode/index.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
@@ -76,7 +76,7 @@ export async function previewFrame(input: string, output: string, frameIndex: nu
   const frame = (picked as TrackedFrame | null)?.frame;
   if (!annotated || !frame) throw new InputError('E_FRAME_RANGE', `frame ${frameIndex} of ${input} could not be decoded`);
   const { width, height } = frame;
-  const layers: sharp.OverlayOptions[] = [{ input: annotated, left: 0, top: 0 }];
+  const layers: OverlayOptions[] = [{ input: annotated, left: 0, top: 0 }];
   if (restored) layers.push({ input: await sharp(restored, { raw: { width, height, channels: 3 } }).png().toBuffer(), left: width, top: 0 });
   await sharp({ create: { width: restored ? width * 2 : width, height, channels: 3, background: '#000' } }).composite(layers).toFile(output);
   return { faces: (picked as TrackedFrame | null)?.faces.length ?? 0, restored: restored !== null };
