@@ -1,0 +1,53 @@
+import type { Detection } from './detector.ts';
+import type { Landmarks } from './types.ts';
+
+export const YUNET_STRIDES = [8, 16, 32] as const;
+
+/** The twelve YuNet output tensors of one run, by name (cls_8 … kps_32). */
+export type YunetOutputs = Record<string, Float32Array>;
+
+export interface YunetDecodeGeometry {
+  /** padded network input size, multiples of 32 */
+  inputWidth: number;
+  inputHeight: number;
+  /** network-input pixels per source pixel along each axis */
+  scaleX: number;
+  scaleY: number;
+}
+
+const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/**
+ * Turns one run's raw outputs into detections in source-frame pixels. YuNet is anchor-free with
+ * one prior per grid cell: the box centre is (cell + delta) × stride, its size exp(delta) × stride,
+ * each keypoint (cell + delta) × stride; the score is the geometric mean of class and objectness.
+ */
+export function decodeYunet(outputs: YunetOutputs, geo: YunetDecodeGeometry, scoreThreshold: number): Detection[] {
+  // Network pixel u (centre-at-integer convention) covers source interval [u/s, (u+1)/s).
+  const toX = (u: number): number => (u + 0.5) / geo.scaleX - 0.5;
+  const toY = (v: number): number => (v + 0.5) / geo.scaleY - 0.5;
+  const found: Detection[] = [];
+  for (const stride of YUNET_STRIDES) {
+    const cls = outputs[`cls_${stride}`];
+    const obj = outputs[`obj_${stride}`];
+    const bbox = outputs[`bbox_${stride}`];
+    const kps = outputs[`kps_${stride}`];
+    if (!cls || !obj || !bbox || !kps) throw new Error(`YuNet output for stride ${stride} is missing`);
+    const cols = geo.inputWidth / stride;
+    const rows = geo.inputHeight / stride;
+    if (cls.length !== cols * rows) throw new Error(`YuNet cls_${stride} has ${cls.length} cells, expected ${cols}×${rows}`);
+    for (let i = 0; i < cls.length; i++) {
+      const score = Math.sqrt(clamp01(cls[i]!) * clamp01(obj[i]!));
+      if (score < scoreThreshold) continue;
+      const col = i % cols;
+      const row = (i - col) / cols;
+      const cx = (col + bbox[i * 4]!) * stride;
+      const cy = (row + bbox[i * 4 + 1]!) * stride;
+      const w = Math.exp(bbox[i * 4 + 2]!) * stride;
+      const h = Math.exp(bbox[i * 4 + 3]!) * stride;
+      const landmarks = [0, 1, 2, 3, 4].map((k) => [toX((col + kps[i * 10 + 2 * k]!) * stride), toY((row + kps[i * 10 + 2 * k + 1]!) * stride)]) as Landmarks;
+      found.push({ box: [toX(cx - w / 2), toY(cy - h / 2), w / geo.scaleX, h / geo.scaleY], score, landmarks });
+    }
+  }
+  return found;
+}

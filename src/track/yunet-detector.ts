@@ -1,0 +1,150 @@
+import type { Worker } from 'node:worker_threads';
+import { GpenError, ModelError } from '../errors.ts';
+import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
+import { spawnWorker } from '../runtime/spawn-worker.ts';
+import type { Detection, Detector } from './detector.ts';
+import type { RgbImage } from './types.ts';
+import type { YunetDetectOptions } from './yunet-detect.ts';
+import type { YunetReply, YunetRequest, YunetWorkerInit } from './yunet-protocol.ts';
+
+export interface YunetDetectorOptions extends YunetDetectOptions {
+  /** the .onnx file; default: the installed `yunet` model in the models directory */
+  modelPath?: string;
+  /** models directory to look in when modelPath is not given (default: resolveModelsDir()) */
+  modelsDir?: string;
+  /** worker threads, each with its own session (default 1: YuNet is small) */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker (default 1, leaving the cores to GPEN) */
+  threads?: number;
+}
+
+interface Pending {
+  resolve: (d: Detection[]) => void;
+  reject: (e: unknown) => void;
+  slot: Slot;
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: number;
+}
+
+/** The YuNet face detector, run in worker threads; see yunet-detect.ts for what one call does. */
+export class YunetDetector implements Detector {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private closed = false;
+  /** why a worker died, if one did: every later call fails with it instead of hanging */
+  private broken: unknown = null;
+
+  private constructor(private readonly slots: Slot[]) {
+    for (const slot of slots) {
+      slot.worker.on('message', (msg: YunetReply) => this.onReply(msg));
+      slot.worker.on('error', (e) => this.fail(e));
+      slot.worker.on('exit', (code) => {
+        if (!this.closed) this.fail(new GpenError('E_DETECTOR_EXIT', `the face detector's worker thread stopped (exit code ${code})`, { exitCode: 1 }));
+      });
+    }
+  }
+
+  static async create(options: YunetDetectorOptions = {}): Promise<YunetDetector> {
+    const modelPath = options.modelPath ?? locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir }));
+    const detect: YunetDetectOptions = {
+      maxSide: options.maxSide,
+      coarseSide: options.coarseSide,
+      scoreThreshold: options.scoreThreshold,
+      nmsThreshold: options.nmsThreshold,
+    };
+    const init: YunetWorkerInit = { modelPath, intraOpThreads: Math.max(1, options.threads ?? 1), detect };
+    const count = Math.max(1, options.workers ?? 1);
+    const workers = Array.from({ length: count }, () => spawnWorker(new URL('./yunet-worker.ts', import.meta.url), { ...init }));
+    try {
+      await Promise.all(workers.map(waitReady));
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new YunetDetector(workers.map((worker) => ({ worker, inFlight: 0 })));
+  }
+
+  detect(frame: RgbImage, signal?: AbortSignal): Promise<Detection[]> {
+    if (this.closed) return Promise.reject(new GpenError('E_CLOSED', 'detector is closed', { exitCode: 1 }));
+    if (this.broken) return Promise.reject(this.broken);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (frame.data.length !== frame.width * frame.height * 3) {
+      return Promise.reject(new RangeError(`frame data has ${frame.data.length} bytes, expected ${frame.width}×${frame.height}×3`));
+    }
+    const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const id = ++this.nextId;
+    return new Promise<Detection[]>((resolve, reject) => {
+      const onAbort = () => {
+        this.pending.delete(id);
+        slot.inFlight--;
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        slot,
+        resolve: (d) => (done(), resolve(d)),
+        reject: (e) => (done(), reject(e)),
+      });
+      slot.inFlight++;
+      // A private copy of exactly the view, transferred: the caller may reuse its buffer at once.
+      const data = new Uint8Array(frame.data);
+      const msg: YunetRequest = { type: 'detect', id, width: frame.width, height: frame.height, data };
+      slot.worker.postMessage(msg, [data.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new GpenError('E_CLOSED', 'detector closed while detections were pending', { exitCode: 1 }));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private onReply(msg: YunetReply): void {
+    if (msg.type === 'ready' || msg.id === null) return;
+    const job = this.pending.get(msg.id);
+    if (!job) return; // aborted: the slot was already released
+    this.pending.delete(msg.id);
+    job.slot.inFlight--;
+    if (msg.type === 'result') job.resolve(msg.detections);
+    else job.reject(new GpenError(msg.code, `face detection failed: ${msg.message}`, { exitCode: 1 }));
+  }
+
+  private fail(e: unknown): void {
+    this.broken ??= e;
+    this.failAll(e);
+  }
+
+  private failAll(e: unknown): void {
+    for (const job of this.pending.values()) {
+      job.slot.inFlight--;
+      job.reject(e);
+    }
+    this.pending.clear();
+  }
+}
+
+function waitReady(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (msg: YunetReply) => {
+      worker.off('error', onError);
+      if (msg.type === 'ready') resolve();
+      else if (msg.type === 'error') reject(new ModelError(msg.code, `cannot load the YuNet face detector: ${msg.message}`));
+    };
+    const onError = (e: Error) => {
+      worker.off('message', onMessage);
+      reject(e);
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+  });
+}
+
+/** Loads YuNet into a worker thread: `YunetDetector.create` for callers that want a plain Detector. */
+export function createYunetDetector(options: YunetDetectorOptions = {}): Promise<Detector> {
+  return YunetDetector.create(options);
+}
