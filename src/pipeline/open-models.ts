@@ -26,7 +26,8 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
   });
   let detector: Detector | null = null;
   try {
-    if (detectorPath) detector = await createYunetDetector({ modelPath: detectorPath, scoreThreshold: options.detectThreshold });
+    // The detector keeps its low floor: weaker detections keep tracks alive; the tracker applies detectThreshold to births.
+    if (detectorPath) detector = await createYunetDetector({ modelPath: detectorPath });
   } catch (e) {
     await restorer.close();
     throw e;

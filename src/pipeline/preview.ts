@@ -49,7 +49,7 @@ export async function previewFrame(input: string, output: string, frameIndex: nu
   } catch (e) {
     if (!(e instanceof ModelMissingError)) throw e;
   }
-  const detector = models?.detector ?? (await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })), scoreThreshold: options.detectThreshold }));
+  const detector = models?.detector ?? (await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })) }));
   let annotated: Buffer | null = null;
   let restored: Buffer | null = null;
   let picked: TrackedFrame | null = null;

@@ -27,7 +27,7 @@ export async function restoreImage(req: RestoreRequest): Promise<Summary> {
   const models = await openModels(req.options, { needDetector: true, ...(req.signal ? { signal: req.signal } : {}), ...(req.warn ? { warn: req.warn } : {}) });
   let faces = 0;
   try {
-    const detections = await models.detector!.detect(image, req.signal);
+    const detections = (await models.detector!.detect(image, req.signal)).filter((d) => d.score >= req.options.detectThreshold);
     const S = models.restorer.info.size;
     const crops = detections.map((d) => {
       const toCrop = alignmentTransform(d.landmarks, req.options.template, S);

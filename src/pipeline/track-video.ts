@@ -17,7 +17,7 @@ export function trackOptionsOf(o: Pick<RestoreOptions, 'landmarkSmoothing' | 'de
 export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal): Promise<Summary> {
   const started = performance.now();
   const info = await probeMedia(input, signal ? { signal } : {});
-  const detector = await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })), scoreThreshold: options.detectThreshold });
+  const detector = await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })) });
   const progress = createProgress(options.progress);
   const writer = new TracksWriter({ width: info.video.frameWidth, height: info.video.frameHeight, fps: info.video.fps, ...(info.video.frameCountSource === 'estimated' ? {} : { frames: info.video.frameCount }) });
   let frames = 0;
