@@ -13,6 +13,8 @@ export interface Summary {
   facesRestored: number;
   seconds: number;
   fps: number;
+  /** where the time went, for benchmarks: main-thread stage milliseconds and the restorer's own */
+  stats?: { stageMs: Record<string, number>; inferMs: number; inferCalls: number; crops: number };
 }
 
 export interface ProgressReporter {

@@ -7,7 +7,7 @@ import { createProgress, type Summary } from './progress.ts';
 import type { RestoreRequest } from './restore-media.ts';
 import { restoreFrames } from './restore-frames.ts';
 import { openModels } from './open-models.ts';
-import { StageTimer } from './stage-timer.ts';
+import { StageTimer, timedDetector } from './stage-timer.ts';
 import { trackOptionsOf } from './track-video.ts';
 
 /**
@@ -35,7 +35,7 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
     const decoded = decodeFrames(req.input, info, { pixelFormat: 'rgb24', ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
     const tracked: AsyncIterable<TrackedFrame> = req.tracksFile
       ? (await readTracksFile(req.tracksFile, info)).attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) })
-      : trackFrames(decoded, models.detector!, { ...trackOptionsOf(options), copyFrames: false, ...(signal ? { signal } : {}) });
+      : trackFrames(decoded, timedDetector(models.detector!, timer), { ...trackOptionsOf(options), copyFrames: false, ...(signal ? { signal } : {}) });
     const restored = restoreFrames(tracked, { restorer: models.restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
     const total = range ? Math.min(range.end, info.video.frameCount) - range.start : info.video.frameCount;
     async function* toEncoder() {
@@ -65,7 +65,8 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
     await models.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const summary = { frames, facesRestored: faces, seconds, fps: frames / seconds };
+  const r = models.restorer.stats();
+  const summary: Summary = { frames, facesRestored: faces, seconds, fps: frames / seconds, stats: { stageMs: timer.ms, inferMs: r.inferMs, inferCalls: r.calls, crops: r.crops } };
   progress.finish(summary);
   return summary;
 }

@@ -1,3 +1,5 @@
+import type { Detector } from '../track/index.ts';
+
 /** Wall time spent per pipeline stage on the main thread (inference is timed by the restorer). */
 export class StageTimer {
   readonly ms: Record<string, number> = {};
@@ -10,4 +12,19 @@ export class StageTimer {
       this.ms[stage] = (this.ms[stage] ?? 0) + performance.now() - t0;
     }
   }
+}
+
+/** Wraps a detector to add each call's wall time (overlapping calls both count) under 'detect'. */
+export function timedDetector(detector: Detector, timer: StageTimer): Detector {
+  return {
+    async detect(frame, signal) {
+      const t0 = performance.now();
+      try {
+        return await detector.detect(frame, signal);
+      } finally {
+        timer.ms.detect = (timer.ms.detect ?? 0) + performance.now() - t0;
+      }
+    },
+    close: () => detector.close(),
+  };
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { GpenError, ModelError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
-import type { Device, Restorer, RestorerInfo } from './restorer.ts';
+import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
 import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 export interface OnnxRestorerOptions {
@@ -41,6 +41,11 @@ export class OnnxRestorer implements Restorer {
   inferMs = 0;
   /** inference calls made, for benchmarks */
   calls = 0;
+  private crops = 0;
+
+  stats(): RestorerStats {
+    return { inferMs: this.inferMs, calls: this.calls, crops: this.crops };
+  }
 
   private constructor(
     readonly info: RestorerInfo,
@@ -133,6 +138,7 @@ export class OnnxRestorer implements Restorer {
     if (msg.type === 'result') {
       this.inferMs += msg.inferMs;
       this.calls++;
+      this.crops += msg.crops.length;
       let at = 0;
       for (const job of jobs) {
         job.resolve(msg.crops.slice(at, at + job.crops.length));

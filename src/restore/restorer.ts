@@ -16,8 +16,16 @@ export interface RestorerInfo {
  * Restores aligned face crops. Crops are RGB, interleaved (HWC), 8-bit, S×S; the backend does
  * the model's normalisation off the main thread. The returned crops are new buffers.
  */
+export interface RestorerStats {
+  /** milliseconds inside the backend (tensor conversion + model), summed over calls */
+  inferMs: number;
+  calls: number;
+  crops: number;
+}
+
 export interface Restorer {
   readonly info: RestorerInfo;
+  stats(): RestorerStats;
   restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]>;
   close(): Promise<void>;
 }
