@@ -1,6 +1,6 @@
 import { apply, invert, scaleOf, type Affine } from './affine.ts';
 import { halve, type RgbImage } from './image.ts';
-import { addCubic } from './cubic.ts';
+import { sampleCubic } from './cubic.ts';
 
 interface Level {
   crop: RgbImage;
@@ -70,8 +70,7 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
       const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
       const alpha = m[vy * S + ux]! * w00 + m[vy * S + ux1]! * w10 + m[vy1 * S + ux]! * w01 + m[vy1 * S + ux1]! * w11;
       if (alpha <= 0) continue;
-      acc.fill(0);
-      addCubic(cd, S, S, u, v, 1, acc);
+      sampleCubic(cd, S, S, u, v, acc);
       const o = (y * W + x) * 3;
       for (let ch = 0; ch < 3; ch++) {
         const src = acc[ch]! < 0 ? 0 : acc[ch]! > 255 ? 255 : acc[ch]!;

@@ -1,12 +1,12 @@
 import { invert, scaleOf, type Affine } from './affine.ts';
 import type { RgbImage } from './image.ts';
-import { addCubic, clampByte } from './cubic.ts';
+import { clampByte, sampleCubic } from './cubic.ts';
 
 /**
  * Samples `src` at (x, y) bilinearly with edge clamping into out[o..o+2] (as floats, summed with
  * weight w). Pixel centres sit on integer coordinates, as in OpenCV's warpAffine.
  */
-function addBilinear(src: RgbImage, x: number, y: number, w: number, acc: Float64Array): void {
+export function addBilinear(src: RgbImage, x: number, y: number, w: number, acc: Float64Array): void {
   const W = src.width, H = src.height, s = src.data;
   const xc = x < 0 ? 0 : x > W - 1 ? W - 1 : x;
   const yc = y < 0 ? 0 : y > H - 1 ? H - 1 : y;
@@ -29,6 +29,20 @@ export function warpToCrop(src: RgbImage, toCrop: Affine, size: number, out = ne
   const inv = invert(toCrop);
   const n = Math.max(1, Math.min(4, Math.ceil(1 / scaleOf(toCrop) - 0.25)));
   const acc = new Float64Array(3);
+  if (n === 1) {
+    const { data, width, height } = src;
+    for (let v = 0; v < size; v++) {
+      let x = inv[1] * v + inv[2];
+      let y = inv[4] * v + inv[5];
+      for (let u = 0, o = v * size * 3; u < size; u++, o += 3, x += inv[0], y += inv[3]) {
+        sampleCubic(data, width, height, x, y, acc);
+        out[o] = clampByte(acc[0]!);
+        out[o + 1] = clampByte(acc[1]!);
+        out[o + 2] = clampByte(acc[2]!);
+      }
+    }
+    return out;
+  }
   const w = 1 / (n * n);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
@@ -37,10 +51,7 @@ export function warpToCrop(src: RgbImage, toCrop: Affine, size: number, out = ne
         const vv = v + (j + 0.5) / n - 0.5;
         for (let i = 0; i < n; i++) {
           const uu = u + (i + 0.5) / n - 0.5;
-          const x = inv[0] * uu + inv[1] * vv + inv[2];
-          const y = inv[3] * uu + inv[4] * vv + inv[5];
-          if (n === 1) addCubic(src.data, src.width, src.height, x, y, w, acc);
-          else addBilinear(src, x, y, w, acc);
+          addBilinear(src, inv[0] * uu + inv[1] * vv + inv[2], inv[3] * uu + inv[4] * vv + inv[5], w, acc);
         }
       }
       const o = (v * size + u) * 3;
@@ -52,4 +63,3 @@ export function warpToCrop(src: RgbImage, toCrop: Affine, size: number, out = ne
   return out;
 }
 
-export { addBilinear };
