@@ -71,24 +71,40 @@ export async function encodeVideo(frames: AsyncIterable<EncodeFrame>, options: E
 /** Writes every frame, each awaited until the pipe drains; stops at abort or when ffmpeg exits first. */
 async function pump(frames: AsyncIterable<EncodeFrame>, handle: FfmpegHandle, frameBytes: number, signal: AbortSignal | undefined): Promise<number> {
   const iterator = frames[Symbol.asyncIterator]();
-  let onAbort: (() => void) | undefined;
-  // Only ever rejects: a producer stuck waiting must not keep an abort or a dead ffmpeg waiting too.
-  const stopped = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    handle.done.then(
-      () => reject(new GpenError('E_FFMPEG_INPUT_CLOSED', 'ffmpeg exited before reading all of its input frames', { exitCode: EXIT.internal })),
-      reject,
-    );
-  });
-  stopped.catch(() => {});
+  // A producer stuck waiting must not keep an abort or a dead ffmpeg waiting too. Not a long-lived
+  // promise raced against each step: every Promise.race leaves a reaction on it that holds the
+  // step's result (a whole frame) until it settles, i.e. one frame more per frame for the whole run.
+  let stopped: { reason: unknown } | null = null;
+  const waiting = new Set<(reason: unknown) => void>();
+  const stop = (reason: unknown): void => {
+    if (stopped) return;
+    stopped = { reason };
+    for (const reject of waiting) reject(reason);
+    waiting.clear();
+  };
+  const untilStopped = <T>(p: Promise<T>): Promise<T> => {
+    if (stopped) return Promise.reject((stopped as { reason: unknown }).reason);
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      p.then(
+        (v) => (waiting.delete(reject), resolve(v)),
+        (e: unknown) => (waiting.delete(reject), reject(e)),
+      );
+    });
+  };
+  const onAbort = () => stop(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  handle.done.then(
+    () => stop(new GpenError('E_FFMPEG_INPUT_CLOSED', 'ffmpeg exited before reading all of its input frames', { exitCode: EXIT.internal })),
+    stop,
+  );
   let count = 0;
   let finished = false;
   try {
     for (;;) {
       const next = iterator.next();
       next.catch(() => {});
-      const item = await Promise.race([next, stopped]);
+      const item = await untilStopped(next);
       if (item.done) {
         finished = true;
         return count;
@@ -101,11 +117,11 @@ async function pump(frames: AsyncIterable<EncodeFrame>, handle: FfmpegHandle, fr
       // stream's buffer; a smaller frame may still sit there when the producer reuses its memory: copy those.
       const written = handle.write(data.byteLength < SMALL_FRAME ? Uint8Array.from(data) : data);
       written.catch(() => {});
-      await Promise.race([written, stopped]);
+      await untilStopped(written);
       count++;
     }
   } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     // Lets the producer release what it holds (its own ffmpeg, workers); not awaited, it may be mid-step.
     if (!finished) iterator.return?.()?.catch(() => {});
   }

@@ -1,5 +1,7 @@
-import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
-import { resolveRestorerModel } from '../models/resolve.ts';
+import { ModelMissingError } from '../errors.ts';
+import { fetchCommand, locateModel, resolveModelsDir, type ResolvedModelsDir } from '../models/models-dir.ts';
+import { getModel } from '../models/registry.ts';
+import { isModelPath, resolveRestorerModel } from '../models/resolve.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { OnnxRestorer } from '../restore/onnx-restorer.ts';
 import type { Restorer } from '../restore/restorer.ts';
@@ -14,7 +16,7 @@ export interface OpenModels {
 /** Finds, converts if needed, and loads the restorer (and the detector unless tracks are given). */
 export async function openModels(options: RestoreOptions, ctx: { needDetector: boolean; signal?: AbortSignal; warn?: (m: string) => void }): Promise<OpenModels> {
   const modelsDir = resolveModelsDir({ cliDir: options.modelsDir });
-  const detectorPath = ctx.needDetector ? locateModel('yunet', modelsDir) : null;
+  const detectorPath = ctx.needDetector ? locateAll(options.model, modelsDir) : null;
   const model = await resolveRestorerModel(options.model, modelsDir, { precision: options.fp16 ? 'float16' : 'float32', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const restorer = await OnnxRestorer.create({
     modelPath: model.onnxPath,
@@ -39,4 +41,27 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
       await Promise.all([restorer.close(), detector?.close()]);
     },
   };
+}
+
+/**
+ * The detector's path. Where it is missing and the restorer was named but is missing too, one
+ * error names both, with one command that fetches both (not one now and the other on the next run).
+ */
+function locateAll(restorer: string, modelsDir: ResolvedModelsDir): string {
+  try {
+    return locateModel('yunet', modelsDir);
+  } catch (e) {
+    if (!(e instanceof ModelMissingError) || isModelPath(restorer)) throw e;
+    try {
+      locateModel(restorer, modelsDir);
+    } catch (other) {
+      if (!(other instanceof ModelMissingError)) throw other;
+      const files = [getModel(restorer).file, getModel('yunet').file].join(' and ');
+      throw new ModelMissingError(
+        `Models "${getModel(restorer).name}" and "yunet" are not installed: ${files} not found in ${modelsDir.dir}. ` +
+          `Fetch them with: ${fetchCommand(`${getModel(restorer).name} yunet`, modelsDir)}`,
+      );
+    }
+    throw e;
+  }
 }

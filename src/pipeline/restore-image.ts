@@ -24,7 +24,10 @@ export async function restoreImage(req: RestoreRequest): Promise<Summary> {
   const started = performance.now();
   const image = await readRgbImage(req.input);
   const output = await prepareOutput(req.output, { overwrite: req.overwrite, inputPath: req.input });
-  const models = await openModels(req.options, { needDetector: true, ...(req.signal ? { signal: req.signal } : {}), ...(req.warn ? { warn: req.warn } : {}) });
+  const models = await openModels(req.options, { needDetector: true, ...(req.signal ? { signal: req.signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
+    await output.discard();
+    throw e;
+  });
   let faces = 0;
   try {
     const detections = (await models.detector!.detect(image, req.signal)).filter((d) => d.score >= req.options.detectThreshold);

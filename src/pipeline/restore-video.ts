@@ -24,7 +24,11 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
     throw new InputError('E_INPUT_BIT_DEPTH', `${req.input}: the video is ${info.video.bitDepth}-bit (${info.video.pixFmt}); gpen-video restores 8-bit video only and will not silently reduce it. Convert it to 8-bit first if that loss is acceptable (e.g. ffmpeg -i in -pix_fmt yuv420p out.mp4).`);
   }
   const output = await prepareOutput(req.output, { overwrite: req.overwrite, inputPath: req.input });
-  const models = await openModels(options, { needDetector: !req.tracksFile, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) });
+  // A model that is missing or fails to load must not leave the reserved temp file behind.
+  const models = await openModels(options, { needDetector: !req.tracksFile, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
+    await output.discard();
+    throw e;
+  });
   const progress = createProgress(options.progress);
   const timer = new StageTimer();
   let frames = 0;

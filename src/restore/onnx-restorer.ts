@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { GpenError, ModelError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
+import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
 import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
@@ -30,6 +31,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   busy: Job[] | null;
+  /** requests posted that the worker has not answered yet (close() waits for them) */
+  unanswered: number;
 }
 
 /** A Restorer backed by onnxruntime-node sessions in worker threads. */
@@ -81,7 +84,7 @@ export class OnnxRestorer implements Restorer {
       provider: first.provider,
       workers: count,
     };
-    return new OnnxRestorer(info, workers.map((worker) => ({ worker, busy: null })), info.maxBatch);
+    return new OnnxRestorer(info, workers.map((worker) => ({ worker, busy: null, unanswered: 0 })), info.maxBatch);
   }
 
   async restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
@@ -111,7 +114,8 @@ export class OnnxRestorer implements Restorer {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new GpenError('E_CLOSED', 'restorer closed while work was pending', { exitCode: 1 }));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // Never terminate a worker inside session.run(): that aborts the process (see terminateWhenIdle).
+    await Promise.all(this.slots.map((s) => terminateWhenIdle(s.worker, () => s.unanswered === 0)));
   }
 
   private pump(): void {
@@ -126,6 +130,7 @@ export class OnnxRestorer implements Restorer {
         count += next.crops.length;
       }
       slot.busy = jobs;
+      slot.unanswered++;
       const msg: WorkerRequest = { type: 'run', id: ++this.nextId, crops: jobs.flatMap((j) => j.crops) };
       // Copies, not transfers: the caller keeps its crops (the blend stage reads them again).
       slot.worker.postMessage(msg);
@@ -133,6 +138,8 @@ export class OnnxRestorer implements Restorer {
   }
 
   private onReply(slot: Slot, msg: WorkerReply): void {
+    if (msg.type === 'ready' || msg.id === null) return;
+    slot.unanswered--;
     const jobs = slot.busy ?? [];
     slot.busy = null;
     if (msg.type === 'result') {

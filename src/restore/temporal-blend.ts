@@ -19,7 +19,10 @@ export interface TemporalBlendOptions {
  * per pixel, the weight of the past falls with how much the *input* changed there, so a still face
  * settles (the GAN's frame-to-frame invention averages out) while a moving mouth or a turning head
  * takes the new restoration at once (no ghosting). Decisions come from inputs, never from the
- * model's outputs, so the model's own flicker cannot switch blending off.
+ * model's outputs, so the model's own flicker cannot switch blending off. What is blended is the
+ * model's change to its input (restored − input), so below the change threshold the current
+ * frame's real content is never replaced by the previous frame's: a model that changes nothing
+ * (identity) comes out exactly the same with blending on or off.
  */
 export class TemporalBlender {
   private readonly tracks = new Map<number, TrackState>();
@@ -80,9 +83,14 @@ export class TemporalBlender {
         const t = 1 - local[p]! / tau;
         a = t > 0 ? strength * t * t : 0;
       }
-      out[i] = Math.round(restored[i]! + a * (prevOut[i]! - restored[i]!));
-      out[i + 1] = Math.round(restored[i + 1]! + a * (prevOut[i + 1]! - restored[i + 1]!));
-      out[i + 2] = Math.round(restored[i + 2]! + a * (prevOut[i + 2]! - restored[i + 2]!));
+      // Blend what the model added (output − input), not the pictures themselves: the current
+      // input's own content (its motion, its grain) always passes through, only the restoration's
+      // frame-to-frame variation is averaged. Where the input did not change this equals blending
+      // the outputs.
+      for (let c = i; c < i + 3; c++) {
+        const v = restored[c]! + a * (prevOut[c]! - prevIn[c]! - (restored[c]! - input[c]!));
+        out[c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+      }
     }
     return out;
   }

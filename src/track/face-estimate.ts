@@ -1,5 +1,5 @@
 import { boxSize } from './box-geometry.ts';
-import { estimateNoise, smoothAt, type Sample } from './smoother.ts';
+import { estimateNoise, SMOOTHING_CONTEXT, smoothAt, type Sample } from './smoother.ts';
 import type { Observation, Track } from './track.ts';
 import type { Box, Landmarks, TrackedFace } from './types.ts';
 
@@ -14,14 +14,16 @@ const toSample = (o: Observation): Sample => ({ t: o.frame, y: [...o.landmarks.f
 
 /**
  * The face of `track` in frame `f`, or null where the track does not cover f. `radius` is the
- * smoothing half-window; the track's detections must reach f + radius where they exist.
+ * smoothing half-window; the track's detections must reach f + radius where they exist, and go
+ * back to f − radius − SMOOTHING_CONTEXT (the smoother's decisions look that far).
  */
 export function faceAt(track: Track, f: number, radius: number): TrackedFace | null {
   const obs = track.obs;
   if (obs.length === 0 || f < obs[0]!.frame || f > track.last.frame) return null;
   const exact = obs.find((o) => o.frame === f) ?? null;
   if (radius === 0 && exact) return { trackId: track.id, box: exact.box, score: exact.score, raw: exact.landmarks, landmarks: exact.landmarks };
-  const window = obs.filter((o) => Math.abs(o.frame - f) <= radius);
+  // The smoother's decisions (breaks, fit order, noise) see a little beyond its window.
+  const window = obs.filter((o) => Math.abs(o.frame - f) <= radius + SMOOTHING_CONTEXT);
   const samples = window.map(toSample);
   const size = window.reduce((s, o) => s + boxSize(o.box), 0) / Math.max(1, window.length);
   const floor = NOISE_FLOOR * size;

@@ -26,8 +26,8 @@ export function polyKernel(u: ArrayLike<number>, w: ArrayLike<number>, degree: n
   return l;
 }
 
-/** Gaussian elimination with partial pivoting for tiny systems; null when singular. */
-function solve(a: number[][], b: number[]): number[] | null {
+/** Gaussian elimination with partial pivoting for tiny systems (modifies its arguments); null when singular. */
+export function solve(a: number[][], b: number[]): number[] | null {
   const n = b.length;
   const scale = Math.max(...a.map((row) => Math.max(...row.map(Math.abs))), 1e-300);
   for (let c = 0; c < n; c++) {

@@ -11,7 +11,7 @@ export interface TrackOptions {
    * that is lower); the detector must report scores this low for it to matter
    */
   keepThreshold?: number;
-  /** landmark smoothing strength 0..1; 0 = raw detections, 1 = widest window (default 0.65) */
+  /** landmark smoothing strength 0..1; 0 = raw detections, 1 = widest window (default 0.7) */
   landmarkSmoothing?: number;
   /** a track is born once it has this many hits within birthHits + 1 detection frames (default 3) */
   birthHits?: number;
@@ -28,13 +28,13 @@ export interface TrackOptions {
 }
 
 /** Half-window of the widest smoother at landmarkSmoothing = 1, frames. */
-export const MAX_SMOOTHING_RADIUS = 12;
+export const MAX_SMOOTHING_RADIUS = 17;
 
 const schema = z.object({
   detectEvery: z.number().int().min(1).max(30).default(1),
   scoreThreshold: z.number().min(0).max(1).default(0.6),
   keepThreshold: z.number().min(0).max(1).optional(),
-  landmarkSmoothing: z.number().min(0).max(1).default(0.65),
+  landmarkSmoothing: z.number().min(0).max(1).default(0.7),
   birthHits: z.number().int().min(1).max(10).default(3),
   maxMisses: z.number().int().min(0).max(60).default(6),
   lookAhead: z.number().int().min(0).max(60).default(12),

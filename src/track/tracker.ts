@@ -1,6 +1,7 @@
 import { associate } from './association.ts';
 import type { Detection } from './detector.ts';
 import { faceAt } from './face-estimate.ts';
+import { SMOOTHING_CONTEXT } from './smoother.ts';
 import { Track } from './track.ts';
 import type { ResolvedTrackOptions } from './track-options.ts';
 import type { Frame, TrackedFrame } from './types.ts';
@@ -102,7 +103,7 @@ export class Tracker {
       .sort((a, b) => a.trackId - b.trackId);
     // Forget what no later frame needs: ended tracks behind us, detections outside the next window.
     this.tracks = this.tracks.filter((t) => t.status !== 'ended' || t.last.frame > f);
-    for (const t of this.tracks) t.prune(f + 1 - radius);
+    for (const t of this.tracks) t.prune(f + 1 - radius - (radius > 0 ? SMOOTHING_CONTEXT : 0));
     return { frame, faces, sceneCut };
   }
 }

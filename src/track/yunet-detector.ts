@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { GpenError, ModelError } from '../errors.ts';
 import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
+import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import type { Detection, Detector } from './detector.ts';
 import type { RgbImage } from './types.ts';
 import type { YunetDetectOptions } from './yunet-detect.ts';
@@ -27,6 +28,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   inFlight: number;
+  /** requests posted that the worker has not answered yet, aborted ones included (close() waits for them) */
+  unanswered: number;
 }
 
 /** The YuNet face detector, run in worker threads; see yunet-detect.ts for what one call does. */
@@ -39,7 +42,10 @@ export class YunetDetector implements Detector {
 
   private constructor(private readonly slots: Slot[]) {
     for (const slot of slots) {
-      slot.worker.on('message', (msg: YunetReply) => this.onReply(msg));
+      slot.worker.on('message', (msg: YunetReply) => {
+        if (msg.type !== 'ready' && msg.id !== null) slot.unanswered--;
+        this.onReply(msg);
+      });
       slot.worker.on('error', (e) => this.fail(e));
       slot.worker.on('exit', (code) => {
         if (!this.closed) this.fail(new GpenError('E_DETECTOR_EXIT', `the face detector's worker thread stopped (exit code ${code})`, { exitCode: 1 }));
@@ -64,7 +70,7 @@ export class YunetDetector implements Detector {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new YunetDetector(workers.map((worker) => ({ worker, inFlight: 0 })));
+    return new YunetDetector(workers.map((worker) => ({ worker, inFlight: 0, unanswered: 0 })));
   }
 
   detect(frame: RgbImage, signal?: AbortSignal): Promise<Detection[]> {
@@ -93,6 +99,7 @@ export class YunetDetector implements Detector {
       // A private copy of exactly the view, transferred: the caller may reuse its buffer at once.
       const data = new Uint8Array(frame.data);
       const msg: YunetRequest = { type: 'detect', id, width: frame.width, height: frame.height, data };
+      slot.unanswered++;
       slot.worker.postMessage(msg, [data.buffer]);
     });
   }
@@ -101,7 +108,8 @@ export class YunetDetector implements Detector {
     if (this.closed) return;
     this.closed = true;
     this.failAll(new GpenError('E_CLOSED', 'detector closed while detections were pending', { exitCode: 1 }));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // Never terminate a worker inside session.run(): that aborts the process (see terminateWhenIdle).
+    await Promise.all(this.slots.map((s) => terminateWhenIdle(s.worker, () => s.unanswered === 0)));
   }
 
   private onReply(msg: YunetReply): void {
