@@ -35,23 +35,26 @@ export function scaleOf(m: Affine): number {
 
 /**
  * Least-squares similarity (rotation, uniform scale, translation; no reflection) taking `src`
- * onto `dst` — the 2-D closed form of Umeyama's estimate, as GPEN's alignment uses.
+ * onto `dst` — the 2-D closed form of Umeyama's estimate, as GPEN's alignment uses — optionally
+ * with a weight per point.
  */
-export function estimateSimilarity(src: readonly Point[], dst: readonly Point[]): Affine {
+export function estimateSimilarity(src: readonly Point[], dst: readonly Point[], weights?: readonly number[]): Affine {
   const n = src.length;
   if (n !== dst.length || n < 2) throw new RangeError('need at least two matching points');
-  let sx = 0, sy = 0, dx = 0, dy = 0;
+  const w = (i: number) => weights?.[i] ?? 1;
+  let W = 0, sx = 0, sy = 0, dx = 0, dy = 0;
   for (let i = 0; i < n; i++) {
-    sx += src[i]![0]; sy += src[i]![1]; dx += dst[i]![0]; dy += dst[i]![1];
+    W += w(i);
+    sx += w(i) * src[i]![0]; sy += w(i) * src[i]![1]; dx += w(i) * dst[i]![0]; dy += w(i) * dst[i]![1];
   }
-  sx /= n; sy /= n; dx /= n; dy /= n;
+  sx /= W; sy /= W; dx /= W; dy /= W;
   let norm = 0, dot = 0, cross = 0;
   for (let i = 0; i < n; i++) {
     const px = src[i]![0] - sx, py = src[i]![1] - sy;
     const qx = dst[i]![0] - dx, qy = dst[i]![1] - dy;
-    norm += px * px + py * py;
-    dot += px * qx + py * qy;
-    cross += px * qy - py * qx;
+    norm += w(i) * (px * px + py * py);
+    dot += w(i) * (px * qx + py * qy);
+    cross += w(i) * (px * qy - py * qx);
   }
   if (norm < 1e-12) throw new RangeError('source points coincide');
   const a = dot / norm;

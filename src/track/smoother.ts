@@ -29,9 +29,10 @@ export interface Smoothed {
 
 /**
  * How far beyond ±radius the smoother looks: the fit-order decision averages over ±ORDER_SPAN
- * frames, and a break test reaches BREAK_SPAN frames (+2 for its neighbours) either side. Callers
- * should hand smoothAt every sample within radius + SMOOTHING_CONTEXT of t, so that decisions
- * about a frame do not depend on which frame is being estimated.
+ * frames; breaks up to BREAK_SPAN beyond that are looked for (they cut the test spans of nearer
+ * ones), and each test reaches BREAK_SPAN frames further. Callers should hand smoothAt every sample
+ * within radius + SMOOTHING_CONTEXT of t, so that decisions about a frame do not depend on which
+ * frame is being estimated.
  */
 const ORDER_SPAN = 2;
 const BREAK_SPAN = 12;
@@ -69,7 +70,8 @@ const COLOURED = 4;
  *    curve fits, and a window that straddles the corner rounds it off. Windows stop at breaks: on
  *    either side the motion is smooth again and the local fit is unbiased. At the break itself,
  *    the fits from both sides (both ending there) are averaged. Breaks are decided from the
- *    samples around them only, so every frame sees the same breaks.
+ *    samples around them only, so every frame sees the same breaks (but for the newest few frames
+ *    of the look-ahead, see breakStat).
  *
  * Never extrapolates into a gap: a frame without a sample needs samples on both sides.
  */
@@ -131,7 +133,7 @@ function estimateAt(samples: readonly Sample[], t: number, R: number, breaks: re
   const fits = windows.map(([a, b]) => fitWindow(samples.filter((s) => s.t >= a! && s.t <= b!), t, R, dims)).filter((f) => f !== null);
   if (fits.length === 0) return null;
   if (fits.length === 1) return fits[0]!;
-  // Both sides end at the break: independent, unbiased estimates of the same point.
+  // Both sides end at the break: two unbiased estimates of the same point, sharing only its own sample.
   const [a, b] = fits as [Estimate, Estimate];
   return {
     quadratic: a.quadratic.map((v, j) => (v + b.quadratic[j]!) / 2),

@@ -5,8 +5,9 @@ import { shrinkRgb } from './shrink-rgb.ts';
 import type { RgbImage } from './types.ts';
 import { decodeYunet, type YunetOutputs } from './yunet-decode.ts';
 import { padTo32, pyramidLevels, type PyramidOptions } from './yunet-pyramid.ts';
+import { refineSmallFaces, type RefineOptions } from './yunet-refine.ts';
 
-export interface YunetDetectOptions extends PyramidOptions {
+export interface YunetDetectOptions extends PyramidOptions, RefineOptions {
   /** detections below this score are dropped (default 0.45) */
   scoreThreshold?: number;
   /** overlap above which the weaker of two detections is suppressed (default 0.3) */
@@ -34,7 +35,8 @@ function canvas(width: number, height: number, padW: number, padH: number): Floa
 }
 
 /**
- * Detects faces on every pyramid level of an image and merges the levels. Not re-entrant: await
+ * Detects faces on every pyramid level of an image, merges the levels, and takes a magnified
+ * second look at small faces for their landmarks (yunet-refine.ts). Not re-entrant: await
  * one call before starting the next (the worker queues its requests).
  */
 export async function detectPyramid(image: RgbImage, run: YunetRun, options: YunetDetectOptions = {}): Promise<Detection[]> {
@@ -51,5 +53,5 @@ export async function detectPyramid(image: RgbImage, run: YunetRun, options: Yun
     const geo = { inputWidth: padW, inputHeight: padH, scaleX: level.width / image.width, scaleY: level.height / image.height };
     all.push(...decodeYunet(outputs, geo, scoreThreshold));
   }
-  return weightedNms(all, options.nmsThreshold ?? 0.3);
+  return refineSmallFaces(image, weightedNms(all, options.nmsThreshold ?? 0.3), run, options);
 }

@@ -60,6 +60,9 @@ export class YunetDetector implements Detector {
       coarseSide: options.coarseSide,
       scoreThreshold: options.scoreThreshold,
       nmsThreshold: options.nmsThreshold,
+      refineBelow: options.refineBelow,
+      refineTarget: options.refineTarget,
+      refineMax: options.refineMax,
     };
     const init: YunetWorkerInit = { modelPath, intraOpThreads: Math.max(1, options.threads ?? 1), detect };
     const count = Math.max(1, options.workers ?? 1);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { ffmpeg, makeClip, tempDir, tempPath } from '../helpers/clips.ts';
 import { describeShared } from '../helpers/shared.ts';
-import { childrenOf, ffprobe, filesIn, modelsEnv, portraitClip, processName, startCli, testModel } from '../pipeline/fixtures.ts';
+import { childrenOf, ffprobe, filesIn, modelsEnv, portraitClip, processName, randomGpenModel, startCli, testModel } from '../pipeline/fixtures.ts';
 import { runCli, type CliResult } from './run-cli.ts';
 
 /** A fresh, empty output folder: after a failure it must still be empty (no output, no temp file). */
@@ -154,7 +154,9 @@ describeShared('restore: every error exits with its code, one message, and leave
   it('Ctrl-C once frames flow: non-zero exit, no output, no temp file, no ffmpeg left running', async () => {
     const dir = outDir();
     const long = await portraitClip({ width: 320, height: 240, fps: 10, duration: 20 });
-    const run = startCli(['restore', long, '-o', path.join(dir, 'out.mp4'), '--model', await testModel('identity', 512), '--progress', 'json'], modelsEnv());
+    // A real GPEN graph (random weights): inference is slow enough that the signal lands while
+    // onnxruntime is running in its worker, the case that used to abort the process (SIGABRT).
+    const run = startCli(['restore', long, '-o', path.join(dir, 'out.mp4'), '--model', await randomGpenModel(256), '--progress', 'json'], modelsEnv());
     await run.waitForStderrLine((l) => l.startsWith('{"frame":'));
     // ffmpeg decoding and ffmpeg encoding are running now
     const children = childrenOf(run.pid).filter((c) => c.comm.includes('ffmpeg'));

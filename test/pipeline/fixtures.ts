@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeFrames, probeMedia } from '../../src/decode/index.ts';
 import { runFfprobe } from '../../src/ffmpeg/run.ts';
-import { writeTestModel } from '../../src/models/convert.ts';
+import { writeRandomGpen, writeTestModel } from '../../src/models/convert.ts';
 import { GraphBuilder } from '../../src/models/onnx/graph-builder.ts';
 import { writeFileAtomic } from '../../src/models/write-atomic.ts';
 import type { TestModelKind } from '../../src/models/test-models.ts';
@@ -38,6 +38,18 @@ export function testModel(kind: TestModelKind, size: number): Promise<string> {
   return once(`model:${kind}:${size}`, async () => {
     const file = tempPath(`${kind}${size}.onnx`);
     await writeTestModel(file, kind, size);
+    return file;
+  });
+}
+
+/**
+ * A GPEN-architecture model with random weights (`models build-random`): real GPEN compute, so an
+ * inference takes long enough (about 0.3 s a face at S = 256 on two cores) to be interrupted.
+ */
+export function randomGpenModel(size: number): Promise<string> {
+  return once(`model:random:${size}`, async () => {
+    const file = tempPath(`gpen-random-${size}.onnx`);
+    await writeRandomGpen(file, { size, seed: 1 });
     return file;
   });
 }

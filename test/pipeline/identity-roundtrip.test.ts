@@ -36,8 +36,7 @@ describeShared('restore with the identity model into lossless RGB', () => {
 
   const restore = (input: string, output: string, tracksFile: string, extra: string[] = [], restorer = model) => {
     const r = runCli(['restore', input, '-o', output, '--model', restorer, '--codec', 'ffv1', '--pix-fmt', 'bgr0', '--tracks', tracksFile, '--progress', 'json', ...extra], modelsEnv());
-    expect(r.stderr).toContain('"done":true');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     return summaryLine(r.stderr);
   };
 
@@ -100,7 +99,7 @@ describeShared('restore with the identity model into lossless RGB', () => {
 
     it('starts afresh at a hard scene cut: the first frame after it is the same with blending on and off', async () => {
       // a deterministic model that does change faces, so blending has something to blend
-      const contrast = await contrastModel(512);
+      const contrast = await contrastModel(256);
       const cutClip = await sceneCutClip({ fps: 12, each: 1 });
       const tracksFile = tempPath('cut.tracks.json');
       const t = runCli(['track', cutClip, '-o', tracksFile, '--progress', 'none'], modelsEnv());
