@@ -4,6 +4,7 @@ import { probeMedia } from '../../src/decode/probe.ts';
 import { UsageError } from '../../src/errors.ts';
 import { liveProcessIds } from '../../src/ffmpeg/run.ts';
 import { clipFromFrames, ffmpeg, ffmpegOwnRotation, makeClip } from '../helpers/clips.ts';
+import { alive } from '../helpers/process.ts';
 
 const W = 48;
 const H = 32;
@@ -47,14 +48,6 @@ function rotate(data: Buffer, w: number, h: number, rotation: number): Buffer {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('decodeFrames: exact pixels', () => {
   it('decodes lossless RGB (ffv1, bgr0 in mkv) to the very same bytes, with indices and times', async () => {

@@ -9,17 +9,10 @@ import { GpenError } from '../../src/errors.ts';
 import { resetBinaries, setBinaries } from '../../src/ffmpeg/binaries.ts';
 import { liveProcessIds } from '../../src/ffmpeg/run.ts';
 import { fakeBinary, makeClip, tempDir } from '../helpers/clips.ts';
+import { alive } from '../helpers/process.ts';
 
 const FRAME = 160 * 120 * 3;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Grey frames, forever unless `count` is given; `onFrame` sees each index before it is handed out. */
 async function* grey(count = Infinity, onFrame: (i: number) => void | Promise<void> = () => {}): AsyncGenerator<{ data: Uint8Array }> {

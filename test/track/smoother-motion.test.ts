@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { gaussian } from '../helpers/random.ts';
 import { breakStat, estimateNoise, findBreaks, SMOOTHING_CONTEXT, smoothAt, type Sample } from '../../src/track/smoother.ts';
 import { resolveTrackOptions } from '../../src/track/track-options.ts';
 import { Tracker } from '../../src/track/tracker.ts';
 import type { Detection } from '../../src/track/detector.ts';
 import { blankFrame, face } from './helpers/faces.ts';
 
-/** Deterministic standard-normal noise (xorshift + Box–Muller), so failures reproduce. */
-function gaussian(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  const uniform = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 2 ** 32;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 const R = 12;
 /** Smooths every frame the way the tracker does: samples within radius + SMOOTHING_CONTEXT. */
