@@ -7,15 +7,15 @@
  * bench/results/temporal.json. Definitions: bench/temporal/README-section.md.
  *
  *   npx tsx bench/temporal/index.ts [--clips pan,cuts,…] [--seconds 3] [--size 256] [--sigma 0.1]
- *        [--blend 0.6] [--smoothing X] [--tracker-only] [--shared ../shared]
+ *        [--blend 0.6] [--smoothing X] [--tracker-only] [--detector '{"refineBelow":0}'] [--keep] [--shared ../shared]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeFrames, probeMedia } from '../../src/decode/index.ts';
 import { resolveOptions } from '../../src/options/resolve-options.ts';
 import { trackOptionsOf } from '../../src/pipeline/track-video.ts';
-import { createYunetDetector, readTracksFile, TracksWriter, trackFrames, type Detection, type Detector, type Frame, type TrackedFrame } from '../../src/track/index.ts';
+import { createYunetDetector, readTracksFile, TracksWriter, trackFrames, type Detection, type Detector, type Frame, type TrackedFrame, type YunetDetectorOptions } from '../../src/track/index.ts';
 import { resolveTrackOptions } from '../../src/track/track-options.ts';
 import { buildClip, CLIP_NAMES, cutFrames, detectStills, locate, totalFrames, type ClipName, type ClipSpec } from './clips.ts';
 import { decodeAll, encodeLossless, restoreArgs, runRestore, testModels } from './media.ts';
@@ -34,6 +34,10 @@ const { values } = parseArgs({
     blend: { type: 'string', default: '0.6' },
     smoothing: { type: 'string' },
     'tracker-only': { type: 'boolean', default: false },
+    /** keep the restored clips in bench/results/work/temporal (about 50 MB each) */
+    keep: { type: 'boolean', default: false },
+    /** YunetDetectorOptions as JSON, e.g. '{"refineBelow":0}' */
+    detector: { type: 'string', default: '{}' },
     shared: { type: 'string', default: process.env.GPEN_VIDEO_SHARED ?? path.resolve('../shared') },
     out: { type: 'string', default: path.resolve('bench/results/temporal.json') },
   },
@@ -55,7 +59,7 @@ const resolved = resolveOptions({ cli: values.smoothing === undefined ? {} : { l
 const trackOptions = trackOptionsOf(resolved);
 const smoothingRadius = resolveTrackOptions(trackOptions).smoothingRadius;
 
-const detector = await createYunetDetector({ modelPath: path.join(modelsDir, 'face_detection_yunet_2026may.onnx') });
+const detector = await createYunetDetector({ ...(JSON.parse(values.detector) as YunetDetectorOptions), modelPath: path.join(modelsDir, 'face_detection_yunet_2026may.onnx') });
 const models = values['tracker-only'] ? null : await testModels(work, S, sigma);
 const stills = await detectStills(detector, media, ['obama_720p.jpg', 'biden.jpg', 'solvay_1927.png']);
 
@@ -146,10 +150,12 @@ for (const name of clipNames) {
   let restore: RestoreStats | null = null;
   if (models) {
     const r0 = performance.now();
-    const run = (model: string, strength: number, tag: string, extra: string[] = []) => {
+    const run = async (model: string, strength: number, tag: string, extra: string[] = []) => {
       const output = path.join(work, `${name}.${tag}.mkv`);
       runRestore({ input, output, model, tracks: tracksFile, temporalBlend: strength, extra }, modelsDir);
-      return decodeAll(output);
+      const decodedOutput = await decodeAll(output);
+      if (!values.keep) rmSync(output, { force: true });
+      return decodedOutput;
     };
     const noisyOff = await run(models.noisy, 0, 'noisy-off');
     const noisyOn = await run(models.noisy, blend, 'noisy-on');
@@ -267,7 +273,7 @@ if (rows.some((r) => r.restore)) {
   console.log();
   console.log(`Temporal stability — restore (crop ${S}, noisy σ ${sigma} for flicker, identity for ghosting, seeded noisy for cuts; --temporal-blend 0 vs ${blend}; 8-bit levels RMS)`);
   print(t2);
-  console.log('(matched: each pixel compared with the pixel that showed the same content in the frame before, from the known motion;');
+  console.log('(matched: output − input compared at the same point of the picture in the frame before, from the known motion;');
   console.log(' ghosting counts on fast-motion clips only, in parentheses elsewhere; sharpen on↔off: face-region PSNR between blending on and off with a deterministic unsharp-mask restorer, information only)');
   console.log(`example run: gpen-video ${restoreArgs({ input: 'CLIP.mkv', output: 'OUT.mkv', model: 'noisy.onnx', tracks: 'CLIP.tracks.json', temporalBlend: blend }).join(' ')}`);
 }
