@@ -1,4 +1,4 @@
-import { compose, invert, scaleOf, type Affine } from './affine.ts';
+import { scaleOf, type Affine } from './affine.ts';
 
 interface TrackState {
   toCrop: Affine;
@@ -7,22 +7,23 @@ interface TrackState {
 }
 
 export interface TemporalBlendOptions {
-  /** weight of the previous output where nothing changed, 0 (off) … 1; about 0.6 keeps detail */
+  /** weight of the previous frame's restoration where nothing changed, 0 (off) … 1 */
   strength: number;
-  /** input change (8-bit levels, local mean) at which blending stops entirely */
+  /** input change (8-bit levels, outside the previous frame's local range) at which blending stops */
   changeLevels?: number;
 }
 
 /**
- * Blends each track's restored crop with its previous one in aligned space. The previous crop is
- * first carried into the current alignment (the two transforms differ as the face moves); then,
- * per pixel, the weight of the past falls with how much the *input* changed there, so a still face
- * settles (the GAN's frame-to-frame invention averages out) while a moving mouth or a turning head
- * takes the new restoration at once (no ghosting). Decisions come from inputs, never from the
- * model's outputs, so the model's own flicker cannot switch blending off. What is blended is the
- * model's change to its input (restored − input), so below the change threshold the current
- * frame's real content is never replaced by the previous frame's: a model that changes nothing
- * (identity) comes out exactly the same with blending on or off.
+ * Blends each track's restoration with its previous one in aligned space. Both crops are aligned
+ * to the same (smoothed) landmarks, so the same point of the face sits at the same crop pixel in
+ * both: no warp is needed, and none is done. Per pixel, the weight of the past falls with how far
+ * the current input lies outside the previous input's 3×3 range there — sub-pixel misregistration
+ * stays inside that range, while an opening mouth or a blink leaves it — so a still face settles
+ * and a changing one takes the new restoration at once. What is blended is the model's residual
+ * (restored − input): the current frame's own content always passes through unchanged, only the
+ * restoration's frame-to-frame invention is averaged, so blending cannot ghost the picture itself.
+ * Decisions come from inputs, never from the model's outputs, so the model's flicker cannot turn
+ * blending off.
  */
 export class TemporalBlender {
   private readonly tracks = new Map<number, TrackState>();
@@ -32,7 +33,7 @@ export class TemporalBlender {
     private readonly size: number,
     private readonly options: TemporalBlendOptions,
   ) {
-    this.changeLevels = options.changeLevels ?? 14;
+    this.changeLevels = options.changeLevels ?? 12;
   }
 
   /** Forget every track (a scene cut). */
@@ -56,39 +57,24 @@ export class TemporalBlender {
     if (prev && strength > 0) {
       const scaleRatio = scaleOf(toCrop) / scaleOf(prev.toCrop);
       // A jump in scale means a different face or a failed track: start afresh.
-      if (scaleRatio > 0.8 && scaleRatio < 1.25) out = this.mix(prev, input, restored, toCrop, strength);
+      if (scaleRatio > 0.8 && scaleRatio < 1.25) out = this.mix(prev, input, restored, strength);
     }
     this.tracks.set(trackId, { toCrop, input, output: out });
     return out;
   }
 
-  private mix(prev: TrackState, input: Uint8Array, restored: Uint8Array, toCrop: Affine, strength: number): Uint8Array {
+  private mix(prev: TrackState, input: Uint8Array, restored: Uint8Array, strength: number): Uint8Array {
     const S = this.size;
-    const curToPrev = compose(prev.toCrop, invert(toCrop));
-    const prevIn = new Float32Array(S * S * 3);
-    const prevOut = new Float32Array(S * S * 3);
-    const valid = warpPair(prev.input, prev.output, S, curToPrev, prevIn, prevOut);
-    // per-pixel luma change of the input, then its local mean (grain and noise average out)
-    const change = new Float32Array(S * S);
-    for (let p = 0, i = 0; p < S * S; p++, i += 3) {
-      const d = 0.299 * (input[i]! - prevIn[i]!) + 0.587 * (input[i + 1]! - prevIn[i + 1]!) + 0.114 * (input[i + 2]! - prevIn[i + 2]!);
-      change[p] = Math.abs(d);
-    }
-    const local = boxMean(change, S, Math.max(1, Math.round(S / 64)));
+    const change = rangeExcess(input, prev.input, S);
+    const local = boxMean(change, S, Math.max(1, Math.round(S / 128)));
     const out = new Uint8Array(S * S * 3);
     const tau = this.changeLevels;
+    const pIn = prev.input, pOut = prev.output;
     for (let p = 0, i = 0; p < S * S; p++, i += 3) {
-      let a = 0;
-      if (valid[p]) {
-        const t = 1 - local[p]! / tau;
-        a = t > 0 ? strength * t * t : 0;
-      }
-      // Blend what the model added (output − input), not the pictures themselves: the current
-      // input's own content (its motion, its grain) always passes through, only the restoration's
-      // frame-to-frame variation is averaged. Where the input did not change this equals blending
-      // the outputs.
+      const t = 1 - local[p]! / tau;
+      const a = t > 0 ? strength * t : 0;
       for (let c = i; c < i + 3; c++) {
-        const v = restored[c]! + a * (prevOut[c]! - prevIn[c]! - (restored[c]! - input[c]!));
+        const v = restored[c]! + a * (pOut[c]! - pIn[c]! - (restored[c]! - input[c]!));
         out[c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
       }
     }
@@ -96,28 +82,36 @@ export class TemporalBlender {
   }
 }
 
-/** Bilinear resampling of two same-geometry crops through `m`; marks pixels that fell outside. */
-function warpPair(a: Uint8Array, b: Uint8Array, S: number, m: Affine, outA: Float32Array, outB: Float32Array): Uint8Array {
-  const valid = new Uint8Array(S * S);
-  for (let v = 0; v < S; v++) {
-    for (let u = 0; u < S; u++) {
-      const x = m[0] * u + m[1] * v + m[2];
-      const y = m[3] * u + m[4] * v + m[5];
-      if (!(x >= 0 && y >= 0 && x <= S - 1 && y <= S - 1)) continue;
-      const p = v * S + u;
-      valid[p] = 1;
-      const x0 = Math.floor(x), y0 = Math.floor(y);
-      const x1 = x0 + 1 < S ? x0 + 1 : x0, y1 = y0 + 1 < S ? y0 + 1 : y0;
-      const fx = x - x0, fy = y - y0;
-      const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
-      const i00 = (y0 * S + x0) * 3, i10 = (y0 * S + x1) * 3, i01 = (y1 * S + x0) * 3, i11 = (y1 * S + x1) * 3;
-      for (let c = 0; c < 3; c++) {
-        outA[p * 3 + c] = a[i00 + c]! * w00 + a[i10 + c]! * w10 + a[i01 + c]! * w01 + a[i11 + c]! * w11;
-        outB[p * 3 + c] = b[i00 + c]! * w00 + b[i10 + c]! * w10 + b[i01 + c]! * w01 + b[i11 + c]! * w11;
+/**
+ * Per pixel, how far (luma, 8-bit levels) the current input lies outside the range of the previous
+ * input over the 3×3 neighbourhood at the same place: 0 for anything a sub-pixel shift explains.
+ */
+function rangeExcess(cur: Uint8Array, prev: Uint8Array, S: number): Float32Array {
+  const luma = (d: Uint8Array) => {
+    const l = new Float32Array(S * S);
+    for (let p = 0, i = 0; p < S * S; p++, i += 3) l[p] = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
+    return l;
+  };
+  const c = luma(cur);
+  const q = luma(prev);
+  const out = new Float32Array(S * S);
+  for (let y = 0; y < S; y++) {
+    const y0 = y > 0 ? y - 1 : 0, y1 = y < S - 1 ? y + 1 : S - 1;
+    for (let x = 0; x < S; x++) {
+      const x0 = x > 0 ? x - 1 : 0, x1 = x < S - 1 ? x + 1 : S - 1;
+      let lo = 255, hi = 0;
+      for (let yy = y0; yy <= y1; yy++) {
+        for (let xx = x0; xx <= x1; xx++) {
+          const v = q[yy * S + xx]!;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
       }
+      const v = c[y * S + x]!;
+      out[y * S + x] = v < lo ? lo - v : v > hi ? v - hi : 0;
     }
   }
-  return valid;
+  return out;
 }
 
 /** Mean over a (2r+1)² window, edges clamped, via a summed-area table. */
