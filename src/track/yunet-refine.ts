@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { clampByte, sampleCubic } from '../restore/cubic.ts';
 import type { Detection } from './detector.ts';
 import { toPlanarBgr } from './planar-bgr.ts';
 import type { Landmarks, RgbImage } from './types.ts';
@@ -41,33 +41,33 @@ export async function refineSmallFaces(image: RgbImage, detections: Detection[],
 
 async function refineOne(image: RgbImage, d: Detection, run: YunetRun, zoom: number): Promise<Landmarks | null> {
   const [bx, by, bw, bh] = d.box;
-  const side = Math.max(bw, bh) * CONTEXT;
-  const left = Math.max(0, Math.floor(bx + bw / 2 - side / 2));
-  const top = Math.max(0, Math.floor(by + bh / 2 - side / 2));
-  const width = Math.min(image.width - left, Math.ceil(side));
-  const height = Math.min(image.height - top, Math.ceil(side));
-  if (width < 8 || height < 8) return null;
-  const outW = Math.round(width * zoom);
-  const outH = Math.round(height * zoom);
-  const big = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .resize(outW, outH, { kernel: 'cubic', fit: 'fill' })
-    .raw()
-    .toBuffer();
-  const padW = padTo32(outW);
-  const padH = padTo32(outH);
-  const outputs = await run(toPlanarBgr(big, outW, outH, padW, padH), padW, padH);
-  const found = decodeYunet(outputs, { inputWidth: padW, inputHeight: padH, scaleX: 1, scaleY: 1 }, 0.3);
-  // back to frame pixels: output pixel centre i sits at input (i + 0.5)·(in/out) − 0.5
-  const sx = width / outW, sy = height / outH;
-  const toFrame = (x: number, y: number): [number, number] => [left + (x + 0.5) * sx - 0.5, top + (y + 0.5) * sy - 0.5];
   const cx = bx + bw / 2, cy = by + bh / 2;
+  const side = Math.max(bw, bh) * CONTEXT;
+  const n = Math.max(32, Math.round(side * zoom));
+  // The cut-out is centred on the face with sub-pixel precision (no snapping to whole pixels, which
+  // would make the refined landmarks jump as a face drifts) and magnified with cubic interpolation.
+  const x0 = cx - side / 2, y0 = cy - side / 2;
+  const toFrame = (x: number, y: number): [number, number] => [x0 + (x + 0.5) / zoom - 0.5, y0 + (y + 0.5) / zoom - 0.5];
+  const big = new Uint8Array(n * n * 3);
+  const acc = new Float64Array(3);
+  for (let v = 0, o = 0; v < n; v++) {
+    const y = y0 + (v + 0.5) / zoom - 0.5;
+    for (let u = 0; u < n; u++, o += 3) {
+      sampleCubic(image.data, image.width, image.height, x0 + (u + 0.5) / zoom - 0.5, y, acc);
+      big[o] = clampByte(acc[0]!);
+      big[o + 1] = clampByte(acc[1]!);
+      big[o + 2] = clampByte(acc[2]!);
+    }
+  }
+  const pad = padTo32(n);
+  const outputs = await run(toPlanarBgr(big, n, n, pad, pad), pad, pad);
+  const found = decodeYunet(outputs, { inputWidth: pad, inputHeight: pad, scaleX: 1, scaleY: 1 }, 0.3);
   let best: Detection | null = null;
   let bestDist = Infinity;
   for (const f of found) {
     const [fx, fy] = toFrame(f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2);
     const dist = Math.hypot(fx - cx, fy - cy);
-    const sizeRatio = (f.box[2] * sx) / bw;
+    const sizeRatio = f.box[2] / zoom / bw;
     if (dist < bw * 0.35 && sizeRatio > 0.6 && sizeRatio < 1.6 && dist < bestDist) {
       best = f;
       bestDist = dist;
