@@ -31,7 +31,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     size: { type: 'string', default: '256' },
     sigma: { type: 'string', default: '0.1' },
-    blend: { type: 'string', default: '0.6' },
+    blend: { type: 'string', default: '0.8' },
     smoothing: { type: 'string' },
     'tracker-only': { type: 'boolean', default: false },
     /** keep the restored clips in bench/results/work/temporal (about 50 MB each) */
