@@ -21,7 +21,7 @@ import { compose, invert, scaleOf, type Affine } from '../../src/restore/affine.
 import { alignmentTransform } from '../../src/restore/align.ts';
 import { faceMask } from '../../src/restore/mask.ts';
 import { pasteCrop } from '../../src/restore/paste.ts';
-import { TemporalBlender } from '../../src/restore/temporal-blend.ts';
+import { TemporalBlender, boxMean } from '../../src/restore/temporal-blend.ts';
 import { warpToCrop } from '../../src/restore/warp.ts';
 import { createYunetDetector, readTracksFile } from '../../src/track/index.ts';
 import { buildClip, CLIP_NAMES, detectStills, locate as locateFrame, type ClipName } from './clips.ts';
@@ -255,25 +255,6 @@ function resample(a: Uint8Array, b: Uint8Array, S: number, m: Affine, outA: Floa
   return valid;
 }
 
-function boxMean(src: Float32Array, S: number, r: number): Float32Array {
-  const sat = new Float64Array((S + 1) * (S + 1));
-  for (let y = 0; y < S; y++) {
-    let row = 0;
-    for (let x = 0; x < S; x++) {
-      row += src[y * S + x]!;
-      sat[(y + 1) * (S + 1) + x + 1] = sat[y * (S + 1) + x + 1]! + row;
-    }
-  }
-  const out = new Float32Array(S * S);
-  for (let y = 0; y < S; y++) {
-    const ya = Math.max(0, y - r), yb = Math.min(S, y + r + 1);
-    for (let x = 0; x < S; x++) {
-      const xa = Math.max(0, x - r), xb = Math.min(S, x + r + 1);
-      out[y * S + x] = (sat[yb * (S + 1) + xb]! - sat[ya * (S + 1) + xb]! - sat[yb * (S + 1) + xa]! + sat[ya * (S + 1) + xa]!) / ((yb - ya) * (xb - xa));
-    }
-  }
-  return out;
-}
 
 /** Separable Gaussian blur of an interleaved RGB S×S crop (edges clamped). */
 function blurCrop(src: Uint8Array, S: number, sigma: number): Uint8Array {

@@ -115,7 +115,7 @@ function rangeExcess(cur: Uint8Array, prev: Uint8Array, S: number): Float32Array
 }
 
 /** Mean over a (2r+1)² window, edges clamped, via a summed-area table. */
-function boxMean(src: Float32Array, S: number, r: number): Float32Array {
+export function boxMean(src: Float32Array, S: number, r: number): Float32Array {
   const sat = new Float64Array((S + 1) * (S + 1));
   for (let y = 0; y < S; y++) {
     let row = 0;
