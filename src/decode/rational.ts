@@ -27,7 +27,7 @@ export function invert(r: Rational): Rational {
   return { num: r.den, den: r.num };
 }
 
-function gcd(a: number, b: number): number {
+export function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
 }

@@ -1,5 +1,5 @@
 import type { VideoStreamInfo } from '../decode/media-info.ts';
-import { reduce, toNumber, type Rational } from '../decode/rational.ts';
+import { gcd, reduce, toNumber, type Rational } from '../decode/rational.ts';
 import { InputError } from '../errors.ts';
 
 export type TimingVideo = Pick<VideoStreamInfo, 'avgFrameRate' | 'rFrameRate' | 'timeBase' | 'startTime' | 'vfrLikely' | 'index'>;
@@ -40,11 +40,6 @@ export function chooseFrameRate(video: TimingVideo, file: string): Rational {
   if (r && (!avg || Math.abs(toNumber(r) - toNumber(avg)) <= 1e-3 * toNumber(r))) return reduce(r);
   if (avg) return reduce(avg);
   throw new InputError('E_INPUT_NO_FRAME_RATE', `${file}: video stream #${video.index} has no frame rate, so the restored frames cannot be timed. Remux the source with an explicit rate (ffmpeg -r) first.`);
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
 }
 
 /**

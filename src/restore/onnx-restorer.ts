@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { GpenError, ModelError } from '../errors.ts';
+import { GpenError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
+import { waitReady } from '../runtime/wait-ready.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
 import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
@@ -67,7 +68,7 @@ export class OnnxRestorer implements Restorer {
     const workers = Array.from({ length: count }, () => spawnWorker(new URL('./infer-worker.ts', import.meta.url), { ...init }));
     let readies: WorkerReady[];
     try {
-      readies = await Promise.all(workers.map(waitReady));
+      readies = await Promise.all(workers.map((w) => waitReady<WorkerReady>(w)));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
@@ -164,17 +165,4 @@ export class OnnxRestorer implements Restorer {
     }
     for (const job of this.queue.splice(0)) job.reject(e);
   }
-}
-
-function waitReady(worker: Worker): Promise<WorkerReady> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg: WorkerReply) => {
-      worker.off('error', onError);
-      if (msg.type === 'ready') resolve(msg);
-      else if (msg.type === 'error') reject(new ModelError(msg.code, msg.message));
-    };
-    const onError = (e: Error) => reject(e);
-    worker.once('message', onMessage);
-    worker.once('error', onError);
-  });
 }

@@ -1,8 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { GpenError, ModelError } from '../errors.ts';
+import { GpenError } from '../errors.ts';
 import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
+import { waitReady } from '../runtime/wait-ready.ts';
 import type { Detection, Detector } from './detector.ts';
 import type { RgbImage } from './types.ts';
 import type { YunetDetectOptions } from './yunet-detect.ts';
@@ -68,7 +69,7 @@ export class YunetDetector implements Detector {
     const count = Math.max(1, options.workers ?? 1);
     const workers = Array.from({ length: count }, () => spawnWorker(new URL('./yunet-worker.ts', import.meta.url), { ...init }));
     try {
-      await Promise.all(workers.map(waitReady));
+      await Promise.all(workers.map((w) => waitReady(w, 'cannot load the YuNet face detector: ')));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
@@ -137,22 +138,6 @@ export class YunetDetector implements Detector {
     }
     this.pending.clear();
   }
-}
-
-function waitReady(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg: YunetReply) => {
-      worker.off('error', onError);
-      if (msg.type === 'ready') resolve();
-      else if (msg.type === 'error') reject(new ModelError(msg.code, `cannot load the YuNet face detector: ${msg.message}`));
-    };
-    const onError = (e: Error) => {
-      worker.off('message', onMessage);
-      reject(e);
-    };
-    worker.once('message', onMessage);
-    worker.once('error', onError);
-  });
 }
 
 /** Loads YuNet into a worker thread: `YunetDetector.create` for callers that want a plain Detector. */
