@@ -3,7 +3,6 @@ import { InputError, ModelMissingError } from '../errors.ts';
 import { decodeFrames, probeMedia } from '../decode/index.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { createYunetDetector, trackFrames, type TrackedFrame } from '../track/index.ts';
-import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
 import { openModels } from './open-models.ts';
 import { restoreFrames } from './restore-frames.ts';
 import { trackOptionsOf } from './track-video.ts';
@@ -49,7 +48,7 @@ export async function previewFrame(input: string, output: string, frameIndex: nu
   } catch (e) {
     if (!(e instanceof ModelMissingError)) throw e;
   }
-  const detector = models?.detector ?? (await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })) }));
+  const detector = models?.detector ?? (await createYunetDetector(options.modelsDir ? { modelsDir: options.modelsDir } : {}));
   let annotated: Buffer | null = null;
   let restored: Buffer | null = null;
   let picked: TrackedFrame | null = null;

@@ -37,7 +37,7 @@ interface Pending {
  * in frame order, blends each restored crop with its track's previous one and pastes it back into
  * the frame in place. Frames without faces pass straight through with no inference.
  */
-export async function* restoreFrames(tracked: AsyncIterable<TrackedFrame>, options: RestoreFramesOptions): AsyncGenerator<RestoredFrame> {
+export async function* restoreFrames(tracked: AsyncIterable<TrackedFrame> | Iterable<TrackedFrame>, options: RestoreFramesOptions): AsyncGenerator<RestoredFrame> {
   const { restorer, signal } = options;
   const S = restorer.info.size;
   const depth = Math.max(1, options.depth ?? 2 + restorer.info.workers);

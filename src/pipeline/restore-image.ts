@@ -1,11 +1,9 @@
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
 import { prepareOutput } from '../encode/index.ts';
-import { alignmentTransform } from '../restore/align.ts';
-import { faceMask } from '../restore/mask.ts';
-import { pasteCrop } from '../restore/paste.ts';
-import { warpToCrop } from '../restore/warp.ts';
+import type { TrackedFrame } from '../track/index.ts';
 import { openModels } from './open-models.ts';
+import { restoreFrames } from './restore-frames.ts';
 import type { Summary } from './progress.ts';
 import type { RestoreRequest } from './restore-media.ts';
 
@@ -31,15 +29,13 @@ export async function restoreImage(req: RestoreRequest): Promise<Summary> {
   let faces = 0;
   try {
     const detections = (await models.detector!.detect(image, req.signal)).filter((d) => d.score >= req.options.detectThreshold);
-    const S = models.restorer.info.size;
-    const crops = detections.map((d) => {
-      const toCrop = alignmentTransform(d.landmarks, req.options.template, S);
-      return { toCrop, input: warpToCrop(image, toCrop, S) };
-    });
-    const restored = crops.length > 0 ? await models.restorer.restore(crops.map((c) => c.input), req.signal) : [];
-    const mask = faceMask(S);
-    crops.forEach((c, i) => pasteCrop(image, { width: S, height: S, data: restored[i]! }, mask, c.toCrop));
-    faces = crops.length;
+    // One frame through the video path's restore stage: same alignment, crop, inference and paste.
+    const frame: TrackedFrame = {
+      frame: { index: 0, pts: 0, ...image },
+      faces: detections.map((d, i) => ({ trackId: i + 1, box: d.box, score: d.score, raw: d.landmarks, landmarks: d.landmarks })),
+      sceneCut: false,
+    };
+    for await (const r of restoreFrames([frame], { restorer: models.restorer, template: req.options.template, temporalBlend: 0, ...(req.signal ? { signal: req.signal } : {}) })) faces = r.faces;
     await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).toFile(output.tempPath);
     await output.commit();
   } catch (e) {

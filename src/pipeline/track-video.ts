@@ -1,6 +1,5 @@
 import { InputError } from '../errors.ts';
 import { decodeFrames, probeMedia } from '../decode/index.ts';
-import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { parseFrameRange } from '../options/resolve-options.ts';
 import { createYunetDetector, TracksWriter, trackFrames, type TrackOptions } from '../track/index.ts';
@@ -17,7 +16,7 @@ export function trackOptionsOf(o: Pick<RestoreOptions, 'landmarkSmoothing' | 'de
 export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal): Promise<Summary> {
   const started = performance.now();
   const info = await probeMedia(input, signal ? { signal } : {});
-  const detector = await createYunetDetector({ modelPath: locateModel('yunet', resolveModelsDir({ cliDir: options.modelsDir })) });
+  const detector = await createYunetDetector(options.modelsDir ? { modelsDir: options.modelsDir } : {});
   const progress = createProgress(options.progress);
   const writer = new TracksWriter({ width: info.video.frameWidth, height: info.video.frameHeight, fps: info.video.fps, ...(info.video.frameCountSource === 'estimated' ? {} : { frames: info.video.frameCount }) });
   let frames = 0;
