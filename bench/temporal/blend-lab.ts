@@ -36,7 +36,7 @@ interface Blender {
   reset(): void;
   trackIds(): number[];
   forget(id: number): void;
-  blend(trackId: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array;
+  blend(trackId: number, frame: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array;
 }
 
 interface VariantOptions {
@@ -77,7 +77,7 @@ class VariantBlender implements Blender {
   forget(id: number): void {
     this.tracks.delete(id);
   }
-  blend(trackId: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array {
+  blend(trackId: number, _frame: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array {
     const prev = this.tracks.get(trackId);
     let out = restored;
     if (prev && this.strength > 0) {
@@ -375,7 +375,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         for (const id of blender.trackIds()) if (!live.has(id)) blender.forget(id);
         const image = { width, height, data: Buffer.from(f) };
         for (const c of crops[t]!) {
-          let data = blender.blend(c.trackId, c.input, model(c.input), c.toCrop);
+          let data = blender.blend(c.trackId, t, c.input, model(c.input), c.toCrop);
           if (values.prefilter && scaleOf(c.toCrop) > 1) data = blurCrop(data, S, 0.5 * scaleOf(c.toCrop));
           pasteCrop(image, { width: S, height: S, data }, mask, c.toCrop);
         }

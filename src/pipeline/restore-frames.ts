@@ -55,7 +55,7 @@ export async function* restoreFrames(tracked: AsyncIterable<TrackedFrame> | Iter
     for (const id of blender.trackIds()) if (!live.has(id)) blender.forget(id);
     const image = { width: frame.width, height: frame.height, data: frame.data };
     p.crops.forEach((c, i) => {
-      const out = timer.time('blend', () => blender.blend(c.trackId, c.input, restored[i]!, c.toCrop));
+      const out = timer.time('blend', () => blender.blend(c.trackId, frame.index, c.input, restored[i]!, c.toCrop));
       timer.time('paste', () => pasteCrop(image, { width: S, height: S, data: out }, mask, c.toCrop));
     });
     return { tracked: p.tracked, faces: p.crops.length };

@@ -3,7 +3,27 @@ import { scaleOf, type Affine } from './affine.ts';
 interface TrackState {
   toCrop: Affine;
   input: Uint8Array;
-  output: Uint8Array;
+  /** each chain's last output */
+  output: [Uint8Array, Uint8Array];
+}
+
+/**
+ * How many frames one blend chain runs before it restarts: long enough that what a restart drops
+ * (the past's weight after that many frames, strength^H) is below half an 8-bit level on any
+ * residual (< 1/512), so switching chains is invisible.
+ */
+export function blendHorizon(strength: number): number {
+  if (strength <= 0) return 1;
+  return Math.min(512, Math.max(8, Math.ceil(Math.log(1 / 512) / Math.log(Math.min(strength, 0.99)))));
+}
+
+/**
+ * The first frame whose input a blend at `frame` depends on: with bounded history a render that
+ * starts decoding there reaches `frame` in exactly the state of a run from the start of the video.
+ */
+export function blendHistoryStart(frame: number, strength: number): number {
+  const H = blendHorizon(strength);
+  return Math.max(0, (Math.floor(frame / H) - 1) * H);
 }
 
 export interface TemporalBlendOptions {
@@ -24,16 +44,25 @@ export interface TemporalBlendOptions {
  * restoration's frame-to-frame invention is averaged, so blending cannot ghost the picture itself.
  * Decisions come from inputs, never from the model's outputs, so the model's flicker cannot turn
  * blending off.
+ *
+ * Memory is bounded, so a chunk rendered on its own matches a single run exactly: two chains of
+ * the same recursion run side by side, each restarting every 2H frames at fixed frame numbers
+ * (chain 0 at 0, 2H, 4H…, chain 1 at H, 3H…), and each frame takes the older chain, whose history
+ * is between H and 2H frames long. A frame's output therefore depends only on the frames since
+ * blendHistoryStart(frame), never on where decoding began.
  */
 export class TemporalBlender {
   private readonly tracks = new Map<number, TrackState>();
   private readonly changeLevels: number;
+
+  private readonly horizon: number;
 
   constructor(
     private readonly size: number,
     private readonly options: TemporalBlendOptions,
   ) {
     this.changeLevels = options.changeLevels ?? 12;
+    this.horizon = blendHorizon(options.strength);
   }
 
   /** Forget every track (a scene cut). */
@@ -49,27 +78,46 @@ export class TemporalBlender {
     this.tracks.delete(trackId);
   }
 
-  /** Returns the crop to paste; `restored` may be returned as is (no history, or blending off). */
-  blend(trackId: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array {
-    const prev = this.tracks.get(trackId);
+  /**
+   * Returns the crop to paste for this track at source frame number `frame` (frames of one track
+   * come in increasing order); `restored` may be returned as is (no history, or blending off).
+   */
+  blend(trackId: number, frame: number, input: Uint8Array, restored: Uint8Array, toCrop: Affine): Uint8Array {
     const strength = this.options.strength;
-    let out = restored;
-    if (prev && strength > 0) {
+    if (strength <= 0) return restored;
+    let prev = this.tracks.get(trackId);
+    if (prev) {
       const scaleRatio = scaleOf(toCrop) / scaleOf(prev.toCrop);
       // A jump in scale means a different face or a failed track: start afresh.
-      if (scaleRatio > 0.8 && scaleRatio < 1.25) out = this.mix(prev, input, restored, strength);
+      if (!(scaleRatio > 0.8 && scaleRatio < 1.25)) prev = undefined;
     }
-    this.tracks.set(trackId, { toCrop, input, output: out });
-    return out;
+    const H = this.horizon;
+    const period = Math.floor(frame / H);
+    // the chain that restarts at this frame, if any, and the older one, whose output is used
+    const restarting = frame % H === 0 ? period % 2 : -1;
+    const older = period === 0 ? 0 : (period + 1) % 2;
+    const outputs: [Uint8Array, Uint8Array] = [restored, restored];
+    if (prev) {
+      const gate = this.gate(input, prev.input);
+      for (const c of [0, 1] as const) {
+        // before frame H chain 1 is never used (it restarts at H), so it is not computed
+        if (c !== restarting && !(c === 1 && period === 0)) outputs[c] = this.mix(gate, prev.input, prev.output[c], input, restored, strength);
+      }
+    }
+    this.tracks.set(trackId, { toCrop, input, output: outputs });
+    return outputs[older];
   }
 
-  private mix(prev: TrackState, input: Uint8Array, restored: Uint8Array, strength: number): Uint8Array {
+  /** Per pixel, how far the input left the previous input's local range, smoothed. */
+  private gate(input: Uint8Array, prevInput: Uint8Array): Float32Array {
     const S = this.size;
-    const change = rangeExcess(input, prev.input, S);
-    const local = boxMean(change, S, Math.max(1, Math.round(S / 128)));
+    return boxMean(rangeExcess(input, prevInput, S), S, Math.max(1, Math.round(S / 128)));
+  }
+
+  private mix(local: Float32Array, pIn: Uint8Array, pOut: Uint8Array, input: Uint8Array, restored: Uint8Array, strength: number): Uint8Array {
+    const S = this.size;
     const out = new Uint8Array(S * S * 3);
     const tau = this.changeLevels;
-    const pIn = prev.input, pOut = prev.output;
     for (let p = 0, i = 0; p < S * S; p++, i += 3) {
       const t = 1 - local[p]! / tau;
       const a = t > 0 ? strength * t : 0;
