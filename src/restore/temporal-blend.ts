@@ -105,7 +105,7 @@ export class TemporalBlender {
       }
     }
     this.tracks.set(trackId, { toCrop, input, output: outputs });
-    return outputs[older];
+    return outputs[older]!;
   }
 
   /** Per pixel, how far the input left the previous input's local range, smoothed. */
