@@ -35,6 +35,11 @@ export interface EncodeArgsInput {
    * zero, with the source's audio and subtitles cut to it.
    */
   frames?: ExcerptFrames;
+  /**
+   * Video only, for a render-farm chunk: no audio, subtitles, chapters or metadata (assemble adds them once),
+   * closed GOPs, and time zero at the first frame of `frames`.
+   */
+  videoOnly?: boolean;
   /** ffmpeg 5.1+ spells frame-rate passthrough -fps_mode; older ones only know -vsync. */
   fpsMode: boolean;
 }
@@ -84,7 +89,8 @@ export function buildEncodeArgs(input: EncodeArgsInput): EncodeArgs {
   const inputPixelFormat = input.inputPixelFormat ?? 'rgb24';
   const interlaced = INTERLACED.has(video.fieldOrder);
   const colour = colorTagArgs(video, pixFmt);
-  const streams = planStreams(source, container);
+  const videoOnly = input.videoOnly === true;
+  const streams = videoOnly ? { args: [], warnings: [], experimental: false } : planStreams(source, container);
   warnings.push(...timingWarnings, ...colour.warnings, ...streams.warnings);
 
   const filters = [
@@ -109,23 +115,13 @@ export function buildEncodeArgs(input: EncodeArgsInput): EncodeArgs {
       // The rawvideo demuxer's own rate option: input -r would make ffmpeg restamp the frames itself.
       '-framerate', formatRational(timing.frameRate),
       '-i', 'pipe:0',
-      ...excerptInputArgs(timing),
-      '-i', ffmpegInputUrl(source.file),
-      '-map', '0:v:0',
-      ...streams.args,
-      '-map_metadata', '1', '-map_chapters', '1',
-      // The source's timestamps as they are, so copied packets keep theirs and the video start is ours to set.
-      // An excerpt instead starts at zero: -ss with -seek_timestamp shifts the source by exactly its start.
-      ...(timing.excerpt ? [] : ['-copyts']),
-      // Stream copy otherwise keeps the packets between the seek point and the excerpt's start, with negative
-      // times; the muxer would then shift every stream, the video included, to make them non-negative.
-      ...(timing.excerpt ? ['-copypriorss', '0'] : []),
+      ...(videoOnly ? ['-map', '0:v:0', '-map_metadata', '-1'] : sourceStreamArgs(source.file, timing, streams.args)),
       '-vf', filters.join(','),
       // One output frame per input frame: never duplicated or dropped to fit a rate.
       ...(input.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', '0']),
       // The encoder keeps the frames' clock; its default (one frame) would round the start to a whole frame.
       '-enc_time_base:v', formatRational(timing.timeBase),
-      ...codecArgs({ codec, crf: input.crf, preset: input.encoderPreset, pixFmt, sourceBitDepth: video.bitDepth, interlaced, isoMedia: container.isoMedia }),
+      ...codecArgs({ codec, crf: input.crf, preset: input.encoderPreset, pixFmt, sourceBitDepth: video.bitDepth, interlaced, isoMedia: container.isoMedia, closedGop: videoOnly }),
       '-pix_fmt', pixFmt,
       ...colour.args,
       ...(interlaced ? ['-field_order', video.fieldOrder] : []),
@@ -150,11 +146,28 @@ export function buildEncodeArgs(input: EncodeArgsInput): EncodeArgs {
   };
 }
 
+/** The source as input #1 with everything but its video mapped, on the source's timeline or cut to the excerpt. */
+function sourceStreamArgs(file: string, timing: VideoTiming, streamArgs: string[]): string[] {
+  return [
+    ...excerptInputArgs(timing),
+    '-i', ffmpegInputUrl(file),
+    '-map', '0:v:0',
+    ...streamArgs,
+    '-map_metadata', '1', '-map_chapters', '1',
+    // The source's timestamps as they are, so copied packets keep theirs and the video start is ours to set.
+    // An excerpt instead starts at zero: -ss with -seek_timestamp shifts the source by exactly its start.
+    ...(timing.excerpt ? [] : ['-copyts']),
+    // Stream copy otherwise keeps the packets between the seek point and the excerpt's start, with negative
+    // times; the muxer would then shift every stream, the video included, to make them non-negative.
+    ...(timing.excerpt ? ['-copypriorss', '0'] : []),
+  ];
+}
+
 /**
  * Cuts the source (input #1) to the excerpt. -seek_timestamp: -ss is a time on the source's timeline, not an
  * offset from its start, and the shift applied to its timestamps is exactly that time.
  */
-function excerptInputArgs(timing: VideoTiming): string[] {
+export function excerptInputArgs(timing: VideoTiming): string[] {
   if (!timing.excerpt) return [];
   const { start, duration } = timing.excerpt;
   return ['-ss', start.toFixed(6), '-seek_timestamp', '1', ...(duration !== null ? ['-t', duration.toFixed(6)] : [])];

@@ -4,3 +4,4 @@ export { prepareOutput, cleanupAllTempOutputs, type PreparedOutput, type Prepare
 export { VIDEO_CODECS, isVideoCodec, type VideoCodec } from './video-codecs.ts';
 export { supportedExtensions, type ContainerName } from './containers.ts';
 export type { VideoTiming } from './timing.ts';
+export { buildJoinArgs, concatList, type JoinArgs, type JoinArgsInput, type JoinPiece } from './join-args.ts';

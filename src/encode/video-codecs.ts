@@ -73,6 +73,8 @@ export interface CodecArgsInput {
   interlaced: boolean;
   /** mp4/mov: decides the HEVC sample entry. */
   isoMedia: boolean;
+  /** A piece of a longer video (render-farm chunk): no frame may refer to frames outside it. */
+  closedGop?: boolean;
 }
 
 /** Refuses option values the codec cannot take, before anything is spawned. */
@@ -106,7 +108,8 @@ export function codecArgs(input: CodecArgsInput): string[] {
     case 'libx265':
       args.push('-preset', input.preset ?? 'medium', '-crf', String(input.crf ?? spec.crf?.default));
       // x265 prints its own banner on stderr whatever ffmpeg's -loglevel says.
-      args.push('-x265-params', 'log-level=error');
+      // open-gop=0 for chunks: x265 otherwise lets pictures after a CRA refer across it (x264 is closed by default).
+      args.push('-x265-params', input.closedGop ? 'log-level=error:open-gop=0' : 'log-level=error');
       // Apple players refuse the default hev1 sample entry.
       if (input.isoMedia) args.push('-tag:v', 'hvc1');
       break;

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import { decodeFrames, probeMedia } from '../decode/index.ts';
+import { decodeFrames, probeMedia, type MediaInfo } from '../decode/index.ts';
 import { encodeVideo, prepareOutput } from '../encode/index.ts';
 import { parseFrameRange } from '../options/resolve-options.ts';
 import { trackFrames, readTracksFile, type TrackedFrame } from '../track/index.ts';
@@ -9,6 +9,14 @@ import { restoreFrames } from './restore-frames.ts';
 import { openModels } from './open-models.ts';
 import { StageTimer, timedDetector } from './stage-timer.ts';
 import { trackOptionsOf } from './track-video.ts';
+import { encoderSettings } from './encoder-settings.ts';
+
+/** The pipeline works on 8-bit RGB; deeper video is refused rather than silently reduced. */
+export function assertEightBit(info: MediaInfo, file: string): void {
+  if (info.video.bitDepth > 8) {
+    throw new InputError('E_INPUT_BIT_DEPTH', `${file}: the video is ${info.video.bitDepth}-bit (${info.video.pixFmt}); gpen-video restores 8-bit video only and will not silently reduce it. Convert it to 8-bit first if that loss is acceptable (e.g. ffmpeg -i in -pix_fmt yuv420p out.mp4).`);
+  }
+}
 
 /**
  * decode → track → restore → encode, as one pull-driven chain of async iterators: each stage asks
@@ -20,9 +28,7 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
   const { options, signal } = req;
   const started = performance.now();
   const info = await probeMedia(req.input, signal ? { signal } : {});
-  if (info.video.bitDepth > 8) {
-    throw new InputError('E_INPUT_BIT_DEPTH', `${req.input}: the video is ${info.video.bitDepth}-bit (${info.video.pixFmt}); gpen-video restores 8-bit video only and will not silently reduce it. Convert it to 8-bit first if that loss is acceptable (e.g. ffmpeg -i in -pix_fmt yuv420p out.mp4).`);
-  }
+  assertEightBit(info, req.input);
   const output = await prepareOutput(req.output, { overwrite: req.overwrite, inputPath: req.input });
   // A model that is missing or fails to load must not leave the reserved temp file behind.
   const models = await openModels(options, { needDetector: !req.tracksFile, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
@@ -53,10 +59,7 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
     await encodeVideo(toEncoder(), {
       output: output.tempPath,
       source: info,
-      codec: options.codec,
-      // CRF and speed presets mean something to x264/x265 only; the table documents them as ignored elsewhere.
-      ...(options.codec === 'libx264' || options.codec === 'libx265' ? { crf: options.crf, encoderPreset: options.encoderPreset } : {}),
-      ...(options.pixFmt ? { pixFmt: options.pixFmt } : {}),
+      ...encoderSettings(options),
       ...(range ? { frames: range } : {}),
       ...(signal ? { signal } : {}),
     });

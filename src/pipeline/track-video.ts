@@ -13,12 +13,12 @@ export function trackOptionsOf(o: Pick<RestoreOptions, 'landmarkSmoothing' | 'de
 }
 
 /** `gpen-video track`: detects and tracks every face and writes the documented tracks file. */
-export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal): Promise<Summary> {
+export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal, file: { exact?: boolean } = {}): Promise<Summary> {
   const started = performance.now();
   const info = await probeMedia(input, signal ? { signal } : {});
   const detector = await createYunetDetector(options.modelsDir ? { modelsDir: options.modelsDir } : {});
   const progress = createProgress(options.progress);
-  const writer = new TracksWriter({ width: info.video.frameWidth, height: info.video.frameHeight, fps: info.video.fps, ...(info.video.frameCountSource === 'estimated' ? {} : { frames: info.video.frameCount }) });
+  const writer = new TracksWriter({ width: info.video.frameWidth, height: info.video.frameHeight, fps: info.video.fps, ...(info.video.frameCountSource === 'estimated' ? {} : { frames: info.video.frameCount }), ...(file.exact ? { exact: true } : {}) });
   let frames = 0;
   let faces = 0;
   try {

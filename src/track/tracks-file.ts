@@ -14,7 +14,8 @@ import type { Box, Frame, Landmarks, TrackedFace, TrackedFrame } from './types.t
  *          "raw": [[x, y] × 5] | null,          // the detector's landmarks; null where interpolated
  *          "landmarks": [[x, y] × 5] }, … ] }, … ] }
  *
- * Coordinates are source-frame pixels with pixel (i, j) centred at (i, j), rounded to 0.01 px.
+ * Coordinates are source-frame pixels with pixel (i, j) centred at (i, j), rounded to 0.01 px
+ * (a render job's tracks file keeps full precision).
  * Landmark order: image-left eye, image-right eye, nose tip, image-left mouth corner,
  * image-right mouth corner. A track's entries are in increasing frame order and never span a cut;
  * frames are 0-based indices into the decoded video. Readers ignore fields they do not know.
@@ -64,9 +65,18 @@ export class TracksWriter {
   private readonly cuts: number[] = [];
   private count = 0;
 
-  /** `frames`: the video's frame count, where known (default: the last frame added + 1). */
-  constructor(private readonly video: { width: number; height: number; fps: number; frames?: number }) {
+  private readonly round: (v: number) => number;
+  private readonly roundLandmarks: (l: Landmarks) => Landmarks;
+
+  /**
+   * `frames`: the video's frame count, where known (default: the last frame added + 1).
+   * `exact`: keep full precision (a render farm's chunks must see exactly what a single run sees);
+   * otherwise coordinates are rounded to 0.01 px, which keeps the file small.
+   */
+  constructor(private readonly video: { width: number; height: number; fps: number; frames?: number; exact?: boolean }) {
     this.count = video.frames ?? 0;
+    this.round = video.exact ? (v) => v : r2;
+    this.roundLandmarks = video.exact ? (l) => l : roundLandmarks;
   }
 
   add(tracked: TrackedFrame): void {
@@ -78,10 +88,10 @@ export class TracksWriter {
       if (!frames) this.tracks.set(face.trackId, (frames = []));
       frames.push({
         frame: index,
-        box: face.box.map(r2) as Box,
+        box: face.box.map(this.round) as Box,
         score: Math.round(face.score * 1e4) / 1e4,
-        raw: face.raw && roundLandmarks(face.raw),
-        landmarks: roundLandmarks(face.landmarks),
+        raw: face.raw && this.roundLandmarks(face.raw),
+        landmarks: this.roundLandmarks(face.landmarks),
       });
     }
   }

@@ -1,0 +1,120 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { decodeFrames, probeMedia } from '../decode/index.ts';
+import { encodeVideo, prepareOutput } from '../encode/index.ts';
+import { GpenError, InputError } from '../errors.ts';
+import { sha256File } from '../models/sha256.ts';
+import type { RestoreOptions } from '../options/option-table.ts';
+import { encoderSettings } from '../pipeline/encoder-settings.ts';
+import { openModels } from '../pipeline/open-models.ts';
+import { createProgress, type Summary } from '../pipeline/progress.ts';
+import { restoreFrames } from '../pipeline/restore-frames.ts';
+import { assertEightBit } from '../pipeline/restore-video.ts';
+import { StageTimer } from '../pipeline/stage-timer.ts';
+import { readTracksFile } from '../track/index.ts';
+import { chunkProblem, writeChunkRecord } from './chunk-record.ts';
+import { chunkFiles, jobPaths, type JobChunk, type JobManifest } from './manifest.ts';
+import { assertSameModel, modelIdentity } from './model-identity.ts';
+
+/** What may differ from machine to machine without changing a single output pixel. */
+export type MachineOptions = Partial<Pick<RestoreOptions, 'device' | 'threads' | 'workers' | 'modelsDir' | 'progress'>>;
+
+export interface RenderChunkRequest {
+  job: JobManifest;
+  chunk: JobChunk;
+  machine: MachineOptions;
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+  /** where JSON progress lines go (stdout for farm managers) */
+  progressStream?: NodeJS.WriteStream;
+}
+
+export type RenderChunkResult = { skipped: true; reason: null } | { skipped: false; summary: Summary };
+
+/**
+ * Renders one chunk of a planned job to its video-only intermediate. Decoding starts at the chunk's
+ * decodeFrom so the temporal blend reaches the chunk's first frame in the state a single run has
+ * there; those warm-up frames are restored but not written. The chunk's file appears complete or
+ * not at all, and a chunk already rendered and intact is left alone.
+ */
+export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkResult> {
+  const { job, chunk, signal } = req;
+  if ((await chunkProblem(job, chunk)) === null) return { skipped: true, reason: null };
+  const started = performance.now();
+  await assertSameInput(job, signal);
+  const info = await probeMedia(job.input.path, signal ? { signal } : {});
+  assertEightBit(info, job.input.path);
+  const options: RestoreOptions = { ...job.options, ...definedOnly(req.machine) };
+  assertSameModel(job.model, await modelIdentity(options, signal), job.file);
+  const tracks = await readTracksFile(jobPaths(job).tracks, { width: job.input.width, height: job.input.height, frames: job.input.frames });
+
+  const files = chunkFiles(job, chunk.index);
+  await mkdir(jobPaths(job).chunkDir, { recursive: true });
+  // A stale or damaged file from an earlier attempt is replaced; the input is never the target.
+  const output = await prepareOutput(files.video, { overwrite: true, inputPath: job.input.path });
+  const models = await openModels(options, { needDetector: false, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
+    await output.discard();
+    throw e;
+  });
+  const progress = createProgress(options.progress, options.progress === 'json' ? (req.progressStream ?? process.stdout) : process.stderr);
+  const timer = new StageTimer();
+  const total = chunk.end - chunk.start;
+  let frames = 0;
+  let faces = 0;
+  try {
+    const decoded = decodeFrames(job.input.path, info, { pixelFormat: 'rgb24', frames: { start: chunk.decodeFrom, end: chunk.end }, ...(signal ? { signal } : {}) });
+    const restored = restoreFrames(tracks.attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) }), {
+      restorer: models.restorer,
+      template: options.template,
+      temporalBlend: options.temporalBlend,
+      timer,
+      ...(signal ? { signal } : {}),
+    });
+    async function* chunkFrames() {
+      for await (const r of restored) {
+        // Warm-up: restored for the blend's history, not part of this chunk's output.
+        if (r.tracked.frame.index < chunk.start) continue;
+        frames++;
+        faces += r.faces;
+        progress.update({ frame: frames, total, faces });
+        yield { data: r.tracked.frame.data };
+      }
+    }
+    const result = await encodeVideo(chunkFrames(), {
+      output: output.tempPath,
+      source: info,
+      ...encoderSettings(options),
+      frames: { start: chunk.start, end: chunk.end },
+      videoOnly: true,
+      ...(signal ? { signal } : {}),
+    });
+    if (result.framesWritten !== total) {
+      throw new InputError('E_CHUNK_SHORT', `${job.input.path}: chunk ${chunk.index} (frames ${chunk.start}–${chunk.end}) got ${result.framesWritten} frames where the plan counted ${total}: the input decodes differently than when it was planned. Plan the job again.`);
+    }
+    await output.commit();
+    await writeChunkRecord(job, chunk, result.framesWritten);
+  } catch (e) {
+    progress.stop();
+    await output.discard();
+    throw e;
+  } finally {
+    await models.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const summary: Summary = { frames, facesRestored: faces, seconds, fps: frames / seconds };
+  progress.finish(summary);
+  return { skipped: false, summary };
+}
+
+/** The input must be the file that was planned: same size, and the same content where its time stamp moved. */
+export async function assertSameInput(job: JobManifest, signal?: AbortSignal): Promise<void> {
+  const { path, bytes, mtimeMs, sha256 } = job.input;
+  const st = await stat(path).catch((e: unknown) => {
+    throw new InputError('E_JOB_INPUT_MISSING', `${job.file}: its input ${path} cannot be read here (${(e as Error).message}). Every machine must see the input at the same path (shared storage).`, e);
+  });
+  const changed = st.size !== bytes || (st.mtimeMs !== mtimeMs && (await sha256File(path, signal ? { signal } : {})) !== sha256);
+  if (changed) throw new GpenError('E_JOB_INPUT_CHANGED', `${job.file}: its input ${path} is not the file that was planned (size or content differs). Plan the job again for the new file.`);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
