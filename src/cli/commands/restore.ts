@@ -6,7 +6,7 @@ import { restoreMedia } from '../../pipeline/restore-media.ts';
 import { withSignals } from '../signals.ts';
 import { intOption, numberOption } from '../format.ts';
 
-interface RestoreFlags {
+export interface RestoreFlags {
   output: string;
   preset?: string;
   model?: string;
