@@ -16,6 +16,11 @@ export interface DecodeArgsInput {
   video: DecodeVideo;
   pixelFormat: DecodePixelFormat;
   range?: FrameRange;
+  /**
+   * Open the input at this time (seconds from the file's start) instead of decoding from its first frame: just
+   * before the time of `range.start` as an earlier full decode reported it. Frames are then counted from there.
+   */
+  seekSeconds?: number;
   /** ffmpeg 5.1+ spells frame-rate passthrough `-fps_mode`; older ones only know `-vsync`. */
   fpsMode: boolean;
 }
@@ -75,9 +80,10 @@ export function scaleFilter(video: DecodeVideo): string {
  * trim counts decoded frames, so start/end are exact source frame indices (no timestamp arithmetic);
  * showinfo prints each kept frame's pts on stderr, which rawvideo cannot carry.
  */
-export function decodeFilterChain(video: DecodeVideo, pixelFormat: DecodePixelFormat, range?: FrameRange): string {
+export function decodeFilterChain(video: DecodeVideo, pixelFormat: DecodePixelFormat, range?: FrameRange, seeking = false): string {
   const filters: string[] = [];
-  if (range) filters.push(`trim=start_frame=${range.start}:end_frame=${range.end}`);
+  // After a seek the first decoded frame is range.start already; -frames:v ends the range.
+  if (range && !seeking) filters.push(`trim=start_frame=${range.start}:end_frame=${range.end}`);
   filters.push('showinfo', scaleFilter(video), ...rotationFilters(video.rotation), `format=${pixelFormat}`);
   return filters.join(',');
 }
@@ -87,7 +93,8 @@ export function decodeFilterChain(video: DecodeVideo, pixelFormat: DecodePixelFo
  * Ranges decode from the start and drop frames before `start`: slower for late ranges than a seek,
  * but exact on every container, keyframe spacing and timestamp layout.
  */
-export function decodeArgs({ input, video, pixelFormat, range, fpsMode }: DecodeArgsInput): string[] {
+export function decodeArgs({ input, video, pixelFormat, range, seekSeconds, fpsMode }: DecodeArgsInput): string[] {
+  const seeking = range !== undefined && seekSeconds !== undefined;
   return [
     '-hide_banner',
     '-nostdin',
@@ -96,10 +103,12 @@ export function decodeArgs({ input, video, pixelFormat, range, fpsMode }: Decode
     '-loglevel', 'level+info',
     // We rotate in the filter chain ourselves: exactly once, whatever this ffmpeg's autorotate would do.
     '-noautorotate',
+    // Input seeking lands on the keyframe before this time and decodes from there, dropping frames before it.
+    ...(seeking ? ['-ss', Math.max(0, seekSeconds).toFixed(6)] : []),
     '-i', input,
     '-map', `0:${video.index}`,
     '-an', '-sn', '-dn',
-    '-vf', decodeFilterChain(video, pixelFormat, range),
+    '-vf', decodeFilterChain(video, pixelFormat, range, seeking),
     // Passthrough: one output frame per decoded frame, never duplicated or dropped to fit a frame rate.
     ...(fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', '0']),
     ...(range ? ['-frames:v', String(range.end - range.start)] : []),

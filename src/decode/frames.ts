@@ -29,6 +29,12 @@ export interface DecodeOptions {
    * until the next frame is pulled: copy it to keep it longer. Without this, every frame owns its buffer.
    */
   reuseBuffers?: boolean;
+  /**
+   * With `frames`: the pts of frame `frames.start` as a full decode of this file reported it. Decoding then
+   * seeks there instead of decoding every earlier frame. The caller must check that the frames it gets are
+   * the right ones (pts and content), as seeking is only as exact as the container's index and timestamps.
+   */
+  seekPts?: number;
   /** SIGTERM → SIGKILL grace when stopping ffmpeg (tests shorten it). */
   killGraceMs?: number;
 }
@@ -63,7 +69,9 @@ async function* decode(abs: string, info: MediaInfo, options: DecodeOptions, ran
   const { signal, pixelFormat } = options;
   const video = info.video;
   const caps = await ffmpegCapabilities({ signal });
-  const args = decodeArgs({ input: ffmpegInputUrl(abs), video, pixelFormat, range, fpsMode: caps.fpsMode });
+  // Half a frame early: the wanted frame is kept whatever the rounding of its timestamp, the one before is not.
+  const seekSeconds = range && options.seekPts !== undefined ? options.seekPts - 0.5 / (video.fps || 25) : undefined;
+  const args = decodeArgs({ input: ffmpegInputUrl(abs), video, pixelFormat, range, ...(seekSeconds !== undefined ? { seekSeconds } : {}), fpsMode: caps.fpsMode });
   const { frameWidth: width, frameHeight: height } = video;
   const start = range?.start ?? 0;
   const times = new FrameTimes();
@@ -100,7 +108,9 @@ async function* decode(abs: string, info: MediaInfo, options: DecodeOptions, ran
     for await (const data of exactChunks(stdout, frameBytes(width, height, pixelFormat), { reuse: options.reuseBuffers, state })) {
       signal?.throwIfAborted();
       // Without showinfo's time (an ffmpeg that logs differently) fall back to one frame period on.
-      const seconds: number = (await times.take(produced)) ?? (lastPts !== null && video.fps > 0 ? lastPts + 1 / video.fps : (start + produced) / (video.fps || 1));
+      const shown = await times.take(produced);
+      // After a seek ffmpeg counts time from the seek point.
+      const seconds: number = shown !== null ? shown + Math.max(0, seekSeconds ?? 0) : (lastPts !== null && video.fps > 0 ? lastPts + 1 / video.fps : (start + produced) / (video.fps || 1));
       lastPts = seconds;
       const frame: Frame = { index: start + produced, pts: seconds, width, height, data };
       produced++;

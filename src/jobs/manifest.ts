@@ -17,6 +17,8 @@ const chunkSchema = z.strictObject({
   end: z.int().positive(),
   /** where decoding starts: the temporal blend's history for `start` begins here (bounded) */
   decodeFrom: z.int().nonnegative(),
+  /** decodeFrom's time and content as the plan decoded it: render seeks there (null: decode from the start) */
+  seek: z.strictObject({ pts: z.number(), fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }).nullable(),
 });
 
 const jobBody = z.strictObject({

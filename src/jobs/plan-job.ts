@@ -10,6 +10,8 @@ import { readTracksFile, type TrackLookup } from '../track/index.ts';
 import { JOB_FORMAT, JOB_VERSION, writeJob, type JobManifest } from './manifest.ts';
 import { modelIdentity } from './model-identity.ts';
 import { VERSION } from '../version.ts';
+import { frameFingerprint, type SeekPoint } from './frame-fingerprint.ts';
+import type { Frame } from '../decode/index.ts';
 
 export interface PlanRequest {
   input: string;
@@ -48,10 +50,16 @@ export async function planJob(req: PlanRequest): Promise<JobManifest> {
   const base = path.basename(jobFile).replace(/\.json$/i, '');
   const tracksName = `${base}.tracks.json`;
   const tracksFile = path.join(path.dirname(jobFile), tracksName);
-  const tracked = await trackVideo(input, tracksFile, { ...options, progress: options.progress }, signal, { exact: true });
+  // Every frame's time and fingerprint, so each chunk can seek to where its decoding starts (a few MB for a feature film).
+  const seekPoints: SeekPoint[] = [];
+  const onFrame = (frame: Frame) => void (seekPoints[frame.index] = { pts: frame.pts, fingerprint: frameFingerprint(frame) });
+  const tracked = await trackVideo(input, tracksFile, options, signal, { exact: true, onFrame });
   const tracks = await readTracksFile(tracksFile);
   const frames = tracked.frames;
-  const chunks = splitFrames(frames, req.chunking).map(([start, end], index) => ({ index, start, end, decodeFrom: decodeStart(start, options.temporalBlend, tracks) }));
+  const chunks = splitFrames(frames, req.chunking).map(([start, end], index) => {
+    const decodeFrom = decodeStart(start, options.temporalBlend, tracks);
+    return { index, start, end, decodeFrom, seek: decodeFrom > 0 ? (seekPoints[decodeFrom] ?? null) : null };
+  });
 
   return writeJob(jobFile, {
     format: JOB_FORMAT,

@@ -1,5 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { decodeFrames, probeMedia } from '../decode/index.ts';
+import { decodeFrames, probeMedia, type Frame, type MediaInfo } from '../decode/index.ts';
+import { isSeekPoint } from './frame-fingerprint.ts';
 import { encodeVideo, prepareOutput } from '../encode/index.ts';
 import { GpenError, InputError } from '../errors.ts';
 import { sha256File } from '../models/sha256.ts';
@@ -61,7 +62,7 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
   let frames = 0;
   let faces = 0;
   try {
-    const decoded = decodeFrames(job.input.path, info, { pixelFormat: 'rgb24', frames: { start: chunk.decodeFrom, end: chunk.end }, ...(signal ? { signal } : {}) });
+    const decoded = chunkSource(job, chunk, info, signal, req.warn);
     const restored = restoreFrames(tracks.attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) }), {
       restorer: models.restorer,
       template: options.template,
@@ -103,6 +104,33 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
   const summary: Summary = { frames, facesRestored: faces, seconds, fps: frames / seconds };
   progress.finish(summary);
   return { skipped: false, summary };
+}
+
+/**
+ * The chunk's frames from decodeFrom on: seeking to the planned time where the plan recorded one, and
+ * decoding from the start instead when the first frame after the seek is not the planned one (a
+ * container without an index, broken timestamps) — slower, never wrong.
+ */
+async function* chunkSource(job: JobManifest, chunk: JobChunk, info: MediaInfo, signal: AbortSignal | undefined, warn?: (m: string) => void): AsyncGenerator<Frame> {
+  const frames = { start: chunk.decodeFrom, end: chunk.end };
+  const common = { pixelFormat: 'rgb24' as const, frames, ...(signal ? { signal } : {}) };
+  if (chunk.seek) {
+    const it = decodeFrames(job.input.path, info, { ...common, seekPts: chunk.seek.pts })[Symbol.asyncIterator]();
+    let landed = false;
+    try {
+      const first = await it.next();
+      landed = !first.done && isSeekPoint(first.value, chunk.seek, info.video.fps);
+      if (landed && !first.done) {
+        yield first.value;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        return;
+      }
+    } finally {
+      if (!landed) await it.return?.(undefined);
+    }
+    warn?.(`seeking in ${job.input.path} did not land on frame ${chunk.decodeFrom}; decoding chunk ${chunk.index} from the start of the file instead (slower, same result)`);
+  }
+  yield* decodeFrames(job.input.path, info, common);
 }
 
 /** The input must be the file that was planned: same size, and the same content where its time stamp moved. */

@@ -2,7 +2,7 @@ import { InputError } from '../errors.ts';
 import { decodeFrames, probeMedia } from '../decode/index.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { parseFrameRange } from '../options/resolve-options.ts';
-import { createYunetDetector, TracksWriter, trackFrames, type TrackOptions } from '../track/index.ts';
+import { createYunetDetector, TracksWriter, trackFrames, type Frame, type TrackOptions } from '../track/index.ts';
 import { createProgress, type Summary } from './progress.ts';
 
 export type TrackVideoOptions = Pick<RestoreOptions, 'landmarkSmoothing' | 'detectThreshold' | 'progress' | 'frames' | 'modelsDir'>;
@@ -13,7 +13,7 @@ export function trackOptionsOf(o: Pick<RestoreOptions, 'landmarkSmoothing' | 'de
 }
 
 /** `gpen-video track`: detects and tracks every face and writes the documented tracks file. */
-export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal, file: { exact?: boolean } = {}): Promise<Summary> {
+export async function trackVideo(input: string, output: string, options: TrackVideoOptions, signal?: AbortSignal, file: { exact?: boolean; onFrame?: (frame: Frame) => void } = {}): Promise<Summary> {
   const started = performance.now();
   const info = await probeMedia(input, signal ? { signal } : {});
   const detector = await createYunetDetector(options.modelsDir ? { modelsDir: options.modelsDir } : {});
@@ -26,6 +26,7 @@ export async function trackVideo(input: string, output: string, options: TrackVi
     const decoded = decodeFrames(input, info, { pixelFormat: 'rgb24', ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
     for await (const t of trackFrames(decoded, detector, { ...trackOptionsOf(options), copyFrames: false, ...(signal ? { signal } : {}) })) {
       writer.add(t);
+      file.onFrame?.(t.frame);
       frames++;
       faces += t.faces.length;
       progress.update({ frame: frames, total: info.video.frameCount, faces });

@@ -3,6 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/clips.ts';
 import { describeShared } from '../helpers/shared.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { readJob, writeJob } from '../../src/jobs/index.ts';
 import { contrastModel, modelsEnv, readTracks, twoFacesClip } from '../pipeline/fixtures.ts';
 
 /** Per-frame MD5 of the decoded video, with its timestamps (ffmpeg's framemd5, comment lines dropped). */
@@ -51,6 +52,8 @@ describeShared('chunked rendering: plan, render, assemble', () => {
     for (const k of [2, 0, 3, 1]) {
       const r = runCli(['render', job, '--chunk', String(k), ...options.slice(-2)], modelsEnv());
       expect(r.code, r.stderr).toBe(0);
+      // chunks after the first seek to where their decoding starts, and land there
+      expect(r.stderr).not.toMatch(/did not land/);
     }
     const chunk1 = `${dir}/job.chunks/chunk-0001.nut`;
     const before = { mtime: statSync(chunk1).mtimeMs, bytes: readFileSync(chunk1) };
@@ -86,6 +89,17 @@ describeShared('chunked rendering: plan, render, assemble', () => {
     const bad = runCli(['render', job, '--chunk', '9'], modelsEnv());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/chunks 0–3/);
+  });
+
+  it('decodes from the start of the file when a seek does not land on the planned frame, with the same result', async () => {
+    const planned = await readJob(job);
+    const { id: _id, file: _file, ...body } = planned;
+    const chunks = body.chunks.map((c) => (c.seek ? { ...c, seek: { ...c.seek, pts: c.seek.pts + 1 } } : c));
+    const other = await writeJob(`${dir}/moved.json`, { ...body, chunkDir: 'moved.chunks', chunks });
+    const r = runCli(['render', other.file, '--chunk', '3', '--progress', 'none'], modelsEnv());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/did not land on frame \d+; decoding chunk 3 from the start/);
+    expect(await videoFrames(`${dir}/moved.chunks/chunk-0003.nut`)).toEqual(await videoFrames(`${dir}/job.chunks/chunk-0003.nut`));
   });
 
   it('refuses a job file edited after planning (exit 2, do not retry)', () => {
