@@ -24,6 +24,16 @@ describe('decodeArgs', () => {
     expect(args[args.indexOf('-vf') + 1]).toMatch(/^trim=start_frame=10:end_frame=25,showinfo,scale=.*,format=rgb48le$/);
   });
 
+  it('seeks with -ss before the input for a range whose start time is known, and counts frames from there', () => {
+    const args = decodeArgs({ input: 'file:/v/in.mkv', video, pixelFormat: 'rgb24', range: { start: 300, end: 450 }, seekSeconds: 12.4792, fpsMode: false });
+    expect(args.slice(args.indexOf('-ss'), args.indexOf('-ss') + 2)).toEqual(['-ss', '12.479200']);
+    expect(args.indexOf('-ss')).toBeLessThan(args.indexOf('-i'));
+    expect(args[args.indexOf('-vf') + 1]).toMatch(/^showinfo,/);
+    expect(args.slice(args.indexOf('-frames:v'), args.indexOf('-frames:v') + 2)).toEqual(['-frames:v', '150']);
+    // without a range a seek time means nothing
+    expect(decodeArgs({ input: 'file:/v/in.mkv', video, pixelFormat: 'rgb24', seekSeconds: 3, fpsMode: false })).not.toContain('-ss');
+  });
+
   it('rotates exactly once: autorotate off, one transpose in the chain, after the RGB conversion', () => {
     for (const rotation of [90, 180, 270] as const) {
       const args = decodeArgs({ input: 'file:/x', video: { ...video, rotation }, pixelFormat: 'rgb24', fpsMode: false });
