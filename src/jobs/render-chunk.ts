@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { decodeFrames, probeMedia, type Frame, type MediaInfo } from '../decode/index.ts';
 import { isSeekPoint } from './frame-fingerprint.ts';
 import { encodeVideo, prepareOutput } from '../encode/index.ts';
-import { GpenError, InputError } from '../errors.ts';
+import { GpenError, InputError, TransientError } from '../errors.ts';
 import { sha256File } from '../models/sha256.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { encoderSettings } from '../pipeline/encoder-settings.ts';
@@ -137,7 +137,8 @@ async function* chunkSource(job: JobManifest, chunk: JobChunk, info: MediaInfo, 
 export async function assertSameInput(job: JobManifest, signal?: AbortSignal): Promise<void> {
   const { path, bytes, mtimeMs, sha256 } = job.input;
   const st = await stat(path).catch((e: unknown) => {
-    throw new InputError('E_JOB_INPUT_MISSING', `${job.file}: its input ${path} cannot be read here (${(e as Error).message}). Every machine must see the input at the same path (shared storage).`, e);
+    // Transient: on a farm this is usually one machine's missing mount, and another machine may well see it.
+    throw new TransientError('E_JOB_INPUT_MISSING', `${job.file}: its input ${path} cannot be read here (${(e as Error).message}). Every machine must see the input at the same path (shared storage).`, e);
   });
   const changed = st.size !== bytes || (st.mtimeMs !== mtimeMs && (await sha256File(path, signal ? { signal } : {})) !== sha256);
   if (changed) throw new GpenError('E_JOB_INPUT_CHANGED', `${job.file}: its input ${path} is not the file that was planned (size or content differs). Plan the job again for the new file.`);
