@@ -1,16 +1,13 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { decodeFrames, probeMedia, type Frame, type MediaInfo } from '../decode/index.ts';
 import { isSeekPoint } from './frame-fingerprint.ts';
-import { encodeVideo, prepareOutput } from '../encode/index.ts';
+import { prepareOutput } from '../encode/index.ts';
 import { GpenError, InputError, TransientError } from '../errors.ts';
 import { sha256File } from '../models/sha256.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
-import { encoderSettings } from '../pipeline/encoder-settings.ts';
-import { openModels } from '../pipeline/open-models.ts';
-import { createProgress, type Summary } from '../pipeline/progress.ts';
-import { restoreFrames } from '../pipeline/restore-frames.ts';
+import type { Summary } from '../pipeline/progress.ts';
+import { renderToFile } from '../pipeline/render-to-file.ts';
 import { assertEightBit } from '../pipeline/restore-video.ts';
-import { StageTimer } from '../pipeline/stage-timer.ts';
 import { readTracksFile } from '../track/index.ts';
 import { chunkProblem, writeChunkRecord } from './chunk-record.ts';
 import { chunkFiles, jobPaths, type JobChunk, type JobManifest } from './manifest.ts';
@@ -40,7 +37,6 @@ export type RenderChunkResult = { skipped: true; reason: null } | { skipped: fal
 export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkResult> {
   const { job, chunk, signal } = req;
   if ((await chunkProblem(job, chunk)) === null) return { skipped: true, reason: null };
-  const started = performance.now();
   await assertSameInput(job, signal);
   const info = await probeMedia(job.input.path, signal ? { signal } : {});
   assertEightBit(info, job.input.path);
@@ -52,57 +48,26 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
   await mkdir(jobPaths(job).chunkDir, { recursive: true });
   // A stale or damaged file from an earlier attempt is replaced; the input is never the target.
   const output = await prepareOutput(files.video, { overwrite: true, inputPath: job.input.path });
-  const models = await openModels(options, { needDetector: false, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
-    await output.discard();
-    throw e;
-  });
-  const progress = createProgress(options.progress, options.progress === 'json' ? (req.progressStream ?? process.stdout) : process.stderr);
-  const timer = new StageTimer();
   const total = chunk.end - chunk.start;
-  let frames = 0;
-  let faces = 0;
-  try {
-    const decoded = chunkSource(job, chunk, info, signal, req.warn);
-    const restored = restoreFrames(tracks.attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) }), {
-      restorer: models.restorer,
-      template: options.template,
-      temporalBlend: options.temporalBlend,
-      timer,
-      ...(signal ? { signal } : {}),
-    });
-    async function* chunkFrames() {
-      for await (const r of restored) {
-        // Warm-up: restored for the blend's history, not part of this chunk's output.
-        if (r.tracked.frame.index < chunk.start) continue;
-        frames++;
-        faces += r.faces;
-        progress.update({ frame: frames, total, faces });
-        yield { data: r.tracked.frame.data };
-      }
-    }
-    const result = await encodeVideo(chunkFrames(), {
-      output: output.tempPath,
-      source: info,
-      ...encoderSettings(options),
-      frames: { start: chunk.start, end: chunk.end },
-      videoOnly: true,
-      ...(signal ? { signal } : {}),
-    });
-    if (result.framesWritten !== total) {
+  const summary = await renderToFile({
+    options,
+    info,
+    output,
+    needDetector: false,
+    total,
+    // Warm-up frames before chunk.start are restored for the blend's history, not written.
+    firstOutput: chunk.start,
+    encode: { frames: { start: chunk.start, end: chunk.end }, videoOnly: true },
+    tracked: () => tracks.attach(chunkSource(job, chunk, info, signal, req.warn), { copyFrames: false, ...(signal ? { signal } : {}) }),
+    verify(result) {
+      if (result.framesWritten === total) return;
       throw new InputError('E_CHUNK_SHORT', `${job.input.path}: chunk ${chunk.index} (frames ${chunk.start}–${chunk.end}) got ${result.framesWritten} frames where the plan counted ${total}: the input decodes differently than when it was planned. Plan the job again.`);
-    }
-    await output.commit();
-    await writeChunkRecord(job, chunk, result.framesWritten);
-  } catch (e) {
-    progress.stop();
-    await output.discard();
-    throw e;
-  } finally {
-    await models.close();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const summary: Summary = { frames, facesRestored: faces, seconds, fps: frames / seconds };
-  progress.finish(summary);
+    },
+    ...(options.progress === 'json' ? { progressStream: req.progressStream ?? process.stdout } : {}),
+    ...(signal ? { signal } : {}),
+    ...(req.warn ? { warn: req.warn } : {}),
+  });
+  await writeChunkRecord(job, chunk, total);
   return { skipped: false, summary };
 }
 
