@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { probeMedia } from '../decode/index.ts';
 import { buildJoinArgs, concatList, prepareOutput } from '../encode/index.ts';
@@ -62,6 +62,7 @@ export async function assembleJob(job: JobManifest, options: { signal?: AbortSig
     await rm(list, { force: true });
   }
   await writeFileAtomic(marker, Buffer.from(`${JSON.stringify({ job: job.id, output: job.output, sha256: await sha256File(job.output) })}\n`));
+  await removeAbandonedTemps(jobPaths(job).chunkDir);
   return { output: job.output, skipped: false, frames: job.input.frames, warnings: join.warnings };
 }
 
@@ -77,6 +78,15 @@ async function alreadyAssembled(job: JobManifest, marker: string): Promise<boole
   }
   if (m.job !== job.id || m.output !== job.output) return false;
   return (await sha256File(job.output).catch(() => null)) === m.sha256;
+}
+
+/**
+ * Temp files of renders that were killed (SIGKILL leaves no chance to clean up). Only once every
+ * chunk is done: before that, a render still running elsewhere may own one.
+ */
+async function removeAbandonedTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => /^\.chunk-\d+\..*\.gpen-[0-9a-f]+\./.test(n)).map((n) => rm(path.join(dir, n), { force: true })));
 }
 
 async function countPackets(file: string, signal?: AbortSignal): Promise<number> {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { ffmpeg, tempDir } from '../helpers/clips.ts';
 import { describeShared } from '../helpers/shared.ts';
@@ -63,8 +63,12 @@ describeShared('chunked rendering: plan, render, assemble', () => {
     expect(statSync(chunk1).mtimeMs).toBe(before.mtime);
     expect(readFileSync(chunk1).equals(before.bytes)).toBe(true);
 
+    // what a render killed with SIGKILL leaves behind
+    const abandoned = `${dir}/job.chunks/.chunk-0002.nut.gpen-deadbeef.nut`;
+    writeFileSync(abandoned, 'partial');
     const a = runCli(['assemble', job], modelsEnv());
     expect(a.code, a.stderr).toBe(0);
+    expect(existsSync(abandoned)).toBe(false);
     const single = runCli(['restore', clip, '-o', `${dir}/single.mkv`, ...options], modelsEnv());
     expect(single.code, single.stderr).toBe(0);
 
