@@ -7,6 +7,7 @@ import { registerPreviewCommand } from './commands/preview.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerRenderCommand } from './commands/render.ts';
 import { registerAssembleCommand } from './commands/assemble.ts';
+import { registerFarmCommands } from './commands/farm.ts';
 import { runCommand } from './run-command.ts';
 import { VERSION } from '../version.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerAssembleCommand(program);
   registerModelsCommands(program);
   registerPresetsCommands(program);
+  registerFarmCommands(program);
   return program;
 }
 
