@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { probeMedia } from '../decode/index.ts';
+import { buildEncodeArgs, buildJoinArgs } from '../encode/index.ts';
+import { encoderSettings } from '../pipeline/encoder-settings.ts';
+import { assertEightBit } from '../pipeline/restore-video.ts';
 import { UsageError } from '../errors.ts';
 import { sha256File } from '../models/sha256.ts';
 import type { ResolvedOptions } from '../options/resolve-options.ts';
@@ -44,6 +47,12 @@ export async function planJob(req: PlanRequest): Promise<JobManifest> {
     throw new UsageError(`Output ${output} already exists. Choose another name, or allow overwriting it (--overwrite).`, 'E_OUTPUT_EXISTS');
   }
   const info = await probeMedia(input, signal ? { signal } : {});
+  assertEightBit(info, input);
+  // Refuse now what assemble would refuse hours later: a codec the output container cannot hold, or
+  // source streams it cannot carry (the chunk encode and the join are built here, not run).
+  buildEncodeArgs({ source: info, output: path.join(path.dirname(jobFile), 'chunk.nut'), ...encoderSettings(options), videoOnly: true, fpsMode: false });
+  buildEncodeArgs({ source: info, output, ...encoderSettings(options), fpsMode: false });
+  buildJoinArgs({ source: info, list: jobFile, output, codec: options.codec });
   const before = await stat(input);
   const [inputHash, model] = await Promise.all([sha256File(input, signal ? { signal } : {}), modelIdentity(options, signal)]);
 

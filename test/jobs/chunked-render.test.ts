@@ -106,6 +106,13 @@ describeShared('chunked rendering: plan, render, assemble', () => {
     expect(await videoFrames(`${dir}/moved.chunks/chunk-0003.nut`)).toEqual(await videoFrames(`${dir}/job.chunks/chunk-0003.nut`));
   });
 
+  it('plan refuses at once what assemble could not write (a codec the output container cannot hold)', () => {
+    const r = runCli(['plan', clip, '-o', `${dir}/bad.mp4`, '--job', `${dir}/bad.json`, '--codec', 'ffv1', '--model', options[1]!], modelsEnv());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot hold/);
+    expect(existsSync(`${dir}/bad.json`)).toBe(false);
+  });
+
   it('refuses a job file edited after planning (exit 2, do not retry)', () => {
     const edited = `${dir}/edited.json`;
     writeFileSync(edited, readFileSync(job, 'utf8').replace('"temporalBlend": 0.5', '"temporalBlend": 0.6'));
