@@ -7,7 +7,7 @@
  * bench/results/temporal.json. Definitions: bench/temporal/README-section.md.
  *
  *   npx tsx bench/temporal/index.ts [--clips pan,cuts,…] [--seconds 3] [--size 256] [--sigma 0.1]
- *        [--blend 0.6] [--smoothing X] [--tracker-only] [--detector '{"refineBelow":0}'] [--keep] [--shared ../shared]
+ *        [--blend X (default: the balanced preset's)] [--smoothing X] [--tracker-only] [--detector '{"refineBelow":0}'] [--keep] [--shared ../shared]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     size: { type: 'string', default: '256' },
     sigma: { type: 'string', default: '0.1' },
-    blend: { type: 'string', default: '0.8' },
+    /** default: the balanced preset's --temporal-blend */
+    blend: { type: 'string' },
     smoothing: { type: 'string' },
     'tracker-only': { type: 'boolean', default: false },
     /** keep the restored clips in bench/results/work/temporal (about 50 MB each) */
@@ -48,7 +49,6 @@ for (const c of clipNames) if (!CLIP_NAMES.includes(c)) throw new Error(`unknown
 const seconds = Number(values.seconds);
 const S = Number(values.size);
 const sigma = Number(values.sigma);
-const blend = Number(values.blend);
 const media = path.join(values.shared, 'media');
 const modelsDir = path.join(values.shared, 'models');
 const work = path.resolve('bench/results/work/temporal');
@@ -58,6 +58,7 @@ mkdirSync(work, { recursive: true });
 const resolved = resolveOptions({ cli: values.smoothing === undefined ? {} : { landmarkSmoothing: Number(values.smoothing) } }).options;
 const trackOptions = trackOptionsOf(resolved);
 const smoothingRadius = resolveTrackOptions(trackOptions).smoothingRadius;
+const blend = values.blend === undefined ? resolved.temporalBlend : Number(values.blend);
 
 const detector = await createYunetDetector({ ...(JSON.parse(values.detector) as YunetDetectorOptions), modelPath: path.join(modelsDir, 'face_detection_yunet_2026may.onnx') });
 const models = values['tracker-only'] ? null : await testModels(work, S, sigma);

@@ -44,7 +44,7 @@ export const DEFAULTS: RestoreOptions = {
   batch: 0,
   fp16: false,
   template: 'gpen',
-  temporalBlend: 0.8,
+  temporalBlend: 0.9,
   landmarkSmoothing: 0.7,
   detectThreshold: 0.6,
   codec: 'libx264',

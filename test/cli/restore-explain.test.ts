@@ -37,7 +37,7 @@ describeShared('restore --explain', () => {
     expect(rows.get('progress')).toEqual(['"none"', 'cli']);
     expect(rows.get('codec')).toEqual(['"libx264"', 'default']);
     expect(rows.get('encoderPreset')).toEqual(['"medium"', 'default']);
-    expect(rows.get('temporalBlend')).toEqual(['0.8', 'default']);
+    expect(rows.get('temporalBlend')).toEqual(['0.9', 'default']);
     expect(rows.get('modelsDir')).toEqual(['(unset)', 'default']);
     for (const [key, [, source]] of rows) if (!['model', 'crf', 'progress'].includes(key)) expect(source, key).toBe('default');
   });
