@@ -1,64 +1,95 @@
 /**
  * One benchmark run, in its own process so its peak RSS is its own: restores a clip in-process and
- * prints one JSON line (summary, per-stage times, ffmpeg CPU, peak RSS, and optionally the pure
- * inference time of the same number of crops, measured afterwards with the same restorer settings).
- * Usage: npx tsx bench/run-restore.ts '<json: {input, output, options, pureInference?}>'
+ * prints one JSON line: the summary, wall and CPU time per stage (GPEN_VIDEO_STAGE_CPU=1 is set
+ * here before anything reads it), ffmpeg's CPU by role, peak RSS, the time models took to load,
+ * and optionally the pure inference time of the same number of crops, measured afterwards with the
+ * same restorer settings.
+ * Usage: npx tsx bench/run-restore.ts '<json: {input, output, options, pureInference?, facesPerFrame?}>'
  */
-import { readFileSync } from 'node:fs';
-import { liveProcessIds } from '../src/ffmpeg/index.ts';
-import { resolveOptions } from '../src/options/resolve-options.ts';
-import type { PartialRestoreOptions } from '../src/options/option-table.ts';
-import { restoreVideo } from '../src/pipeline/restore-video.ts';
-import { OnnxRestorer } from '../src/restore/onnx-restorer.ts';
+process.env.GPEN_VIDEO_STAGE_CPU = '1';
+const { readFileSync } = await import('node:fs');
+const { liveProcessIds } = await import('../src/ffmpeg/index.ts');
+const { resolveOptions } = await import('../src/options/resolve-options.ts');
+const { restoreVideo } = await import('../src/pipeline/restore-video.ts');
+const { OnnxRestorer } = await import('../src/restore/onnx-restorer.ts');
+const { stageMarks, stageTotals } = await import('../src/runtime/stage-clock.ts');
+type PartialRestoreOptions = import('../src/options/option-table.ts').PartialRestoreOptions;
 
 const req = JSON.parse(process.argv[2]!) as { input: string; output: string; options: PartialRestoreOptions; pureInference?: boolean; facesPerFrame?: number };
 const { options } = resolveOptions({ cli: { progress: 'none', ...req.options } });
 
-// ffmpeg's CPU time: sample /proc/<pid>/stat of our children until they exit (clock ticks → ms).
+// ffmpeg's CPU: sample /proc/<pid>/stat (whole process, clock ticks) of our children until they exit.
 const ffmpegCpu = new Map<number, { role: string; ms: number }>();
 const tick = 1000 / 100;
-const sampler = setInterval(() => {
+const sample = () => {
   for (const pid of liveProcessIds()) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ms = (Number(fields[11]) + Number(fields[12])) * tick;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const role = cmd.includes('pipe:0') ? 'encode' : cmd.includes('pipe:1') ? 'decode' : 'ffmpeg';
-      ffmpegCpu.set(pid, { role, ms });
+      // the command line is gone once the process has exited: keep the role first seen
+      const known = ffmpegCpu.get(pid)?.role;
+      const cmd = known ? '' : readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const role = known ?? (cmd.includes('pipe:0') ? 'encode' : cmd.includes('pipe:1') ? 'decode' : cmd ? 'probe' : '');
+      if (role) ffmpegCpu.set(pid, { role, ms });
     } catch {
       // exited between listing and reading
     }
   }
-}, 100);
+};
+const sampler = setInterval(sample, 25);
 
 const t0 = performance.now();
 const summary = await restoreVideo({ input: req.input, output: req.output, options, overwrite: true });
 const wallMs = performance.now() - t0;
 clearInterval(sampler);
+const stages = structuredClone(stageTotals);
+const loadMs = (stageMarks['models-ready'] ?? t0) - t0;
+const usage = process.resourceUsage();
 const ffmpegMs: Record<string, number> = {};
 for (const { role, ms } of ffmpegCpu.values()) ffmpegMs[role] = (ffmpegMs[role] ?? 0) + ms;
 
 let pureInferMs: number | null = null;
 if (req.pureInference && summary.stats && summary.stats.crops > 0) {
-  // Same model file, device, threads and batch as the pipeline; crops are fed in the same
-  // per-frame groups, one call after another, with nothing else running.
+  // Same model file, device, workers, threads and batch as the pipeline; crops are fed in the same
+  // per-frame groups with nothing else running, as many calls in flight as keep every worker busy.
   const { resolveRestorerModel } = await import('../src/models/resolve.ts');
   const { resolveModelsDir } = await import('../src/models/models-dir.ts');
   const model = await resolveRestorerModel(options.model, resolveModelsDir({ cliDir: options.modelsDir }));
-  const restorer = await OnnxRestorer.create({ modelPath: model.onnxPath, device: options.device, ...(options.batch > 0 ? { batch: options.batch } : {}), ...(options.threads > 0 ? { threads: options.threads } : {}) });
+  const restorer = await OnnxRestorer.create({
+    modelPath: model.onnxPath,
+    device: options.device,
+    ...(options.workers > 0 ? { workers: options.workers } : {}),
+    ...(options.batch > 0 ? { batch: options.batch } : {}),
+    ...(options.threads > 0 ? { threads: options.threads } : {}),
+  });
   const S = restorer.info.size;
   const perFrame = req.facesPerFrame ?? 1;
   const crop = Uint8Array.from({ length: S * S * 3 }, (_, i) => (i * 37) % 251);
-  await restorer.restore([crop]); // warm-up, as the pipeline's first call also paid it
+  // warm-up (every worker), as the pipeline's first calls also paid it
+  await Promise.all(Array.from({ length: restorer.info.workers }, () => restorer.restore([crop])));
+  const inFlight: Promise<unknown>[] = [];
   const start = performance.now();
   for (let done = 0; done < summary.stats.crops; done += perFrame) {
-    await restorer.restore(Array.from({ length: Math.min(perFrame, summary.stats.crops - done) }, () => crop));
+    inFlight.push(restorer.restore(Array.from({ length: Math.min(perFrame, summary.stats.crops - done) }, () => crop)));
+    if (inFlight.length > restorer.info.workers) await inFlight.shift();
   }
+  await Promise.all(inFlight);
   pureInferMs = performance.now() - start;
   await restorer.close();
 }
 
-const usage = process.resourceUsage();
-process.stdout.write(`${JSON.stringify({ ...summary, wallMs, ffmpegMs, pureInferMs, maxRssMiB: usage.maxRSS / 1024, cpuUserMs: usage.userCPUTime / 1000, cpuSystemMs: usage.systemCPUTime / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    ...summary,
+    wallMs,
+    loadMs,
+    stages,
+    ffmpegMs,
+    pureInferMs,
+    maxRssMiB: usage.maxRSS / 1024,
+    cpuUserMs: usage.userCPUTime / 1000,
+    cpuSystemMs: usage.systemCPUTime / 1000,
+  })}\n`,
+);
 process.exit(0);

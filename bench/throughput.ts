@@ -1,12 +1,26 @@
 /**
- * Throughput benchmark (run on demand): ffmpeg alone vs the pipeline with the identity restorer vs
- * GPEN-architecture models (random weights), side by side in one run, on generated 30 fps clips
- * with 1 and 3 faces. Prints a table and writes bench/results/throughput.json.
+ * Throughput benchmark (run on demand), side by side in one run on generated 30 fps clips with 1
+ * and 3 moving faces:
+ *  - ffmpeg alone: decode + re-encode with the pipeline's encoder settings (x264 veryfast, CRF 18),
+ *    and ffmpeg's rgb24 round trip (decode to raw RGB piped into the encoder: the floor of any
+ *    pipeline that works on RGB frames);
+ *  - the pipeline with the identity restorer (512): fps, peak RSS, CPU time per stage;
+ *  - the pipeline with GPEN-256/-512 architectures (random weights) against pure inference of the
+ *    same number of crops with the same restorer settings, measured in the same process right after;
+ *  - peak RSS of a short and a long clip (memory must not grow with the video's length).
+ * Each pipeline run is its own process (bench/run-restore.ts), so its peak RSS is its own.
+ * Prints tables and writes bench/results/throughput.json.
  *
- *   npx tsx bench/throughput.ts [--heights 720,1080] [--faces 1,3] [--seconds 10] [--gpen 256,512] [--gpen-seconds 2]
+ *   npx tsx bench/throughput.ts [--quick] [--heights 720,1080] [--faces 1,3] [--seconds 10]
+ *       [--gpen 256,512] [--gpen-heights 720,1080] [--gpen-faces 1,3] [--gpen-seconds 2]
+ *       [--memory-seconds 10,60] [--repeat 1] [--out bench/results/throughput.json]
+ *
+ * --quick: 720p, 1 face, 4 s clips, GPEN-256 on 1 s, memory 4 s vs 16 s (a few minutes).
+ * An empty list skips a part, e.g. --heights '' --memory-seconds '' runs only the GPEN comparison.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { binaryPath } from '../src/ffmpeg/index.ts';
@@ -14,100 +28,227 @@ import { writeRandomGpen, writeTestModel } from '../src/models/convert.ts';
 
 const { values } = parseArgs({
   options: {
-    heights: { type: 'string', default: '720,1080' },
-    faces: { type: 'string', default: '1,3' },
-    seconds: { type: 'string', default: '10' },
-    gpen: { type: 'string', default: '256,512' },
-    'gpen-seconds': { type: 'string', default: '2' },
-    'gpen-heights': { type: 'string', default: '720' },
+    quick: { type: 'boolean', default: false },
+    heights: { type: 'string' },
+    faces: { type: 'string' },
+    seconds: { type: 'string' },
+    gpen: { type: 'string' },
+    'gpen-heights': { type: 'string' },
+    'gpen-faces': { type: 'string' },
+    'gpen-seconds': { type: 'string' },
+    'memory-seconds': { type: 'string' },
+    repeat: { type: 'string', default: '1' },
+    out: { type: 'string', default: path.resolve('bench/results/throughput.json') },
     shared: { type: 'string', default: path.resolve('../shared') },
   },
 });
+const quick = values.quick;
+const list = (v: string | undefined, full: string, short: string) => (v ?? (quick ? short : full)).split(',').filter(Boolean).map(Number);
+const heights = list(values.heights, '720,1080', '720');
+const faceCounts = list(values.faces, '1,3', '1');
+const seconds = list(values.seconds, '10', '4')[0]!;
+const gpenSizes = list(values.gpen, '256,512', '256');
+const gpenHeights = list(values['gpen-heights'], '720,1080', '720');
+const gpenFaces = list(values['gpen-faces'], '1,3', '1');
+const gpenSeconds = list(values['gpen-seconds'], '2', '1')[0]!;
+const memorySeconds = list(values['memory-seconds'], '10,60', '4,16');
+const repeat = Math.max(1, Number(values.repeat));
+
 const root = path.resolve('bench/results/work');
 mkdirSync(root, { recursive: true });
 const ffmpeg = binaryPath('ffmpeg');
 const media = (f: string) => path.join(values.shared, 'media', f);
 const modelsDir = path.join(values.shared, 'models');
+const FPS = 30;
+const ENCODER = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
 
-/** 30 fps clip of `faces` moving portraits with a sine audio track. */
-function makeClip(height: number, faces: number, seconds: number): string {
+/** The stills and where their faces are (centre of YuNet's box, px): each tile is cut around its face. */
+const STILLS = [
+  { file: 'obama_720p.jpg', width: 1280, height: 720, face: [665, 175] },
+  { file: 'biden.jpg', width: 970, height: 2204, face: [574, 374] },
+] as const;
+
+/**
+ * 30 fps clip of `faces` portraits side by side, each gently swaying, with a sine audio track. Each
+ * tile is cut from its still around the face (680 px of still to the tile's height, so a face is
+ * some 230 px tall at 720p and 340 px at 1080p), then scaled and moved.
+ */
+function makeClip(height: number, faces: number, secs: number): string {
   const width = Math.round((height * 16) / 9 / 2) * 2;
-  const file = path.join(root, `clip-${height}p-${faces}f-${seconds}s.mp4`);
+  const file = path.join(root, `clip-v2-${height}p-${faces}f-${secs}s.mp4`);
   if (existsSync(file)) return file;
-  const stills = [media('obama_720p.jpg'), media('biden.jpg'), media('obama_720p.jpg')].slice(0, faces);
+  const stills = Array.from({ length: faces }, (_, i) => STILLS[i % 2]!);
   const tile = Math.floor(width / faces / 2) * 2;
-  const inputs = stills.flatMap((s) => ['-loop', '1', '-framerate', '30', '-i', s]);
-  const chains = stills.map((_, i) => `[${i}:v]scale=${tile + 80}:-2,crop=${tile}:${height}:x='40+30*sin(t*${1 + i * 0.3})':y='(ih-${height})/2+20*cos(t*${1.2 + i * 0.2})',setsar=1[v${i}]`);
+  const inputs = stills.flatMap((s) => ['-loop', '1', '-framerate', String(FPS), '-i', media(s.file)]);
+  const chains = stills.map((s, i) => {
+    const h = Math.min(680, s.height, Math.floor((s.width * height) / tile));
+    const w = Math.round((h * tile) / height);
+    const x = Math.max(0, Math.min(s.width - w, Math.round(s.face[0] - w / 2)));
+    const y = Math.max(0, Math.min(s.height - h, Math.round(s.face[1] - 0.3 * h)));
+    return `[${i}:v]crop=${w}:${h}:${x}:${y},scale=${tile + 80}:${height + 60},crop=${tile}:${height}:x='40+30*sin(t*${1 + i * 0.3})':y='30+20*cos(t*${1.2 + i * 0.2})',setsar=1[v${i}]`;
+  });
   const stack = faces > 1 ? `${stills.map((_, i) => `[v${i}]`).join('')}hstack=inputs=${faces},pad=${width}:${height}:(ow-iw)/2:0,format=yuv420p[v]` : `[v0]pad=${width}:${height}:(ow-iw)/2:0,format=yuv420p[v]`;
-  execFileSync(ffmpeg, ['-v', 'error', '-y', ...inputs, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-filter_complex', [...chains, stack].join(';'), '-map', '[v]', '-map', `${faces}:a`, '-t', String(seconds), '-r', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', file]);
+  const temp = `${file}.part.mp4`;
+  execFileSync(ffmpeg, ['-v', 'error', '-y', ...inputs, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-filter_complex', [...chains, stack].join(';'), '-map', '[v]', '-map', `${faces}:a`, '-t', String(secs), '-r', String(FPS), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', temp]);
+  renameSync(temp, file);
   return file;
 }
 
-function timeFfmpegAlone(input: string): { wallMs: number } {
+/** CPU ms of this process's waited-for children so far (/proc/self/stat cutime + cstime). */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+interface FfmpegRun { wallMs: number; cpuMs: number }
+
+function timed(run: () => void): FfmpegRun {
+  const c0 = childrenCpuMs();
   const t0 = performance.now();
-  execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', input, '-map', '0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', path.join(root, 'ffmpeg-alone.mp4')]);
-  return { wallMs: performance.now() - t0 };
+  run();
+  return { wallMs: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
 }
 
-interface RunResult { frames: number; facesRestored: number; wallMs: number; maxRssMiB: number; pureInferMs: number | null; ffmpegMs: Record<string, number>; stats?: { stageMs: Record<string, number>; inferMs: number; inferCalls: number; crops: number } }
+function ffmpegAlone(input: string): FfmpegRun {
+  return timed(() => execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', input, '-map', '0', ...ENCODER, '-c:a', 'copy', path.join(root, 'ffmpeg-alone.mp4')]));
+}
 
-function runPipeline(input: string, model: string, extra: Record<string, unknown> = {}, pureInference = false, facesPerFrame = 1): RunResult {
-  const req = { input, output: path.join(root, 'restored.mp4'), options: { model, modelsDir, codec: 'libx264', encoderPreset: 'veryfast', crf: 18, ...extra }, pureInference, facesPerFrame };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run-restore.ts'), JSON.stringify(req)], { encoding: 'utf8', env: { ...process.env, GPEN_VIDEO_MODELS: modelsDir }, maxBuffer: 64 << 20 });
+/** Decode to raw rgb24 piped into the same encoder, as the pipeline's two ffmpeg processes do, with nothing in between. */
+function ffmpegRgbPipe(input: string, width: number, height: number): FfmpegRun {
+  return timed(() =>
+    execFileSync('/bin/sh', ['-c', `"$0" -v error -i "$1" -f rawvideo -pix_fmt rgb24 pipe:1 | "$0" -v error -y -f rawvideo -pix_fmt rgb24 -s ${width}x${height} -r ${FPS} -i pipe:0 ${ENCODER.join(' ')} "$2"`, ffmpeg, input, path.join(root, 'ffmpeg-rgb-pipe.mp4')]),
+  );
+}
+
+interface RunResult {
+  frames: number;
+  facesRestored: number;
+  wallMs: number;
+  loadMs: number;
+  maxRssMiB: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  pureInferMs: number | null;
+  ffmpegMs: Record<string, number>;
+  stages: { wallMs: Record<string, number>; cpuMs: Record<string, number> };
+  stats?: { stageMs: Record<string, number>; inferMs: number; inferCalls: number; crops: number };
+}
+
+function runPipeline(input: string, model: string, pureInference = false, facesPerFrame = 1): RunResult {
+  const req = { input, output: path.join(root, 'restored.mp4'), options: { model, modelsDir, codec: 'libx264', encoderPreset: 'veryfast', crf: 18 }, pureInference, facesPerFrame };
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run-restore.ts'), JSON.stringify(req)], { encoding: 'utf8', env: { ...process.env, GPEN_VIDEO_MODELS: modelsDir, GPEN_VIDEO_STAGE_CPU: '1' }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`pipeline run failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as RunResult;
 }
+
+/** The best (fastest) of `repeat` runs: on a shared machine the slow ones measure the neighbours. */
+function best<T extends { wallMs: number }>(run: () => T): T {
+  let out: T | null = null;
+  for (let i = 0; i < repeat; i++) {
+    const r = run();
+    if (!out || r.wallMs < out.wallMs) out = r;
+  }
+  return out!;
+}
+
+const STAGES = ['decode', 'detect', 'track', 'align', 'infer', 'blend', 'paste', 'encode'] as const;
+
+/** CPU ms per frame by stage; `other` is the node process's CPU not inside a timed stage (startup, GC, I/O). */
+function cpuPerFrame(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of STAGES) out[s] = ((s === 'decode' || s === 'encode' ? r.ffmpegMs[s] : r.stages.cpuMs[s]) ?? 0) / r.frames;
+  const inStages = Object.values(r.stages.cpuMs).reduce((a, b) => a + b, 0);
+  out.other = Math.max(0, r.cpuUserMs + r.cpuSystemMs - inStages) / r.frames;
+  out.total = Object.values(out).reduce((a, b) => a + b, 0);
+  return out;
+}
+
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+const stageCells = (c: Record<string, number>) => [...STAGES, 'other', 'total'].map((s) => fmt(c[s]!, 0));
 
 const identity = path.join(root, 'identity-512.onnx');
 if (!existsSync(identity)) await writeTestModel(identity, 'identity', 512);
-const gpenModels: Record<string, string> = {};
-for (const s of values.gpen.split(',').filter(Boolean)) {
+const gpenModels: Record<number, string> = {};
+for (const s of gpenSizes) {
   const file = path.join(root, `gpen-random-${s}.onnx`);
-  if (!existsSync(file)) await writeRandomGpen(file, { size: Number(s) });
+  if (!existsSync(file)) await writeRandomGpen(file, { size: s });
   gpenModels[s] = file;
 }
 
+const machine = { cpus: availableParallelism(), model: cpus()[0]?.model ?? '?', loadavgAtStart: loadavg() };
+console.error(`machine: ${machine.cpus} CPUs (${machine.model}), load average ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+// 1. ffmpeg alone vs the identity pipeline
 const rows: Array<Record<string, unknown>> = [];
-const fmt = (n: number, d = 1) => n.toFixed(d);
-for (const height of values.heights.split(',').map(Number)) {
-  for (const faces of values.faces.split(',').map(Number)) {
-    const clip = makeClip(height, faces, Number(values.seconds));
-    const alone = timeFfmpegAlone(clip);
-    const frames = Number(values.seconds) * 30;
-    const id = runPipeline(clip, identity);
-    const row = { case: `${height}p ${faces} face(s) ${values.seconds}s`, ffmpegFps: frames / (alone.wallMs / 1000), identityFps: id.frames / (id.wallMs / 1000), identityRssMiB: id.maxRssMiB, identity: id };
+for (const height of heights) {
+  for (const faces of faceCounts) {
+    const clip = makeClip(height, faces, seconds);
+    const width = Math.round((height * 16) / 9 / 2) * 2;
+    const frames = seconds * FPS;
+    const alone = best(() => ffmpegAlone(clip));
+    const pipe = best(() => ffmpegRgbPipe(clip, width, height));
+    const id = best(() => runPipeline(clip, identity));
+    const row = {
+      case: `${height}p ${faces} face(s) ${seconds}s`,
+      ffmpegFps: frames / (alone.wallMs / 1000),
+      ffmpegCpuMsPerFrame: alone.cpuMs / frames,
+      rgbPipeFps: frames / (pipe.wallMs / 1000),
+      identityFps: id.frames / ((id.wallMs - id.loadMs) / 1000),
+      identityFpsWithLoad: id.frames / (id.wallMs / 1000),
+      identityRssMiB: id.maxRssMiB,
+      cpuMsPerFrame: cpuPerFrame(id),
+      identity: id,
+    };
     rows.push(row);
-    console.error(`${row.case}: ffmpeg ${fmt(row.ffmpegFps)} fps, identity ${fmt(row.identityFps)} fps (${fmt(row.identityFps / row.ffmpegFps, 2)}×), peak RSS ${fmt(id.maxRssMiB, 0)} MiB`);
+    console.error(`${row.case}: ffmpeg ${fmt(row.ffmpegFps)} fps, rgb pipe ${fmt(row.rgbPipeFps)} fps, identity ${fmt(row.identityFps)} fps (${fmt(row.identityFps / row.ffmpegFps, 2)}×), peak RSS ${fmt(id.maxRssMiB, 0)} MiB`);
   }
 }
 
+// 2. GPEN architectures: pipeline vs pure inference of the same crops
 const gpenRows: Array<Record<string, unknown>> = [];
-for (const height of values['gpen-heights'].split(',').map(Number)) {
-  for (const faces of values.faces.split(',').map(Number)) {
-    const clip = makeClip(height, faces, Number(values['gpen-seconds']));
-    for (const [size, file] of Object.entries(gpenModels)) {
-      const r = runPipeline(clip, file, {}, true, faces);
-      const ratio = r.wallMs / r.pureInferMs!;
-      gpenRows.push({ case: `${height}p ${faces} face(s) ${values['gpen-seconds']}s`, model: `GPEN-${size} (random)`, wallMs: r.wallMs, pureInferMs: r.pureInferMs, ratio, maxRssMiB: r.maxRssMiB, run: r });
-      console.error(`${height}p ${faces}f GPEN-${size}: pipeline ${fmt(r.wallMs / 1000, 2)} s vs pure inference ${fmt(r.pureInferMs! / 1000, 2)} s → ${fmt(ratio, 3)}×, peak RSS ${fmt(r.maxRssMiB, 0)} MiB`);
+for (const height of gpenHeights) {
+  for (const faces of gpenFaces) {
+    const clip = makeClip(height, faces, gpenSeconds);
+    for (const size of gpenSizes) {
+      const r = best(() => runPipeline(clip, gpenModels[size]!, true, faces));
+      const steadyMs = r.wallMs - r.loadMs;
+      const row = { case: `${height}p ${faces} face(s) ${gpenSeconds}s`, model: `GPEN-${size} (random)`, crops: r.stats?.crops ?? 0, wallMs: r.wallMs, loadMs: r.loadMs, steadyMs, pureInferMs: r.pureInferMs, ratio: steadyMs / r.pureInferMs!, ratioWithLoad: r.wallMs / r.pureInferMs!, maxRssMiB: r.maxRssMiB, cpuMsPerFrame: cpuPerFrame(r), run: r };
+      gpenRows.push(row);
+      console.error(`${row.case} GPEN-${size}: pipeline ${fmt(steadyMs / 1000, 2)} s (+${fmt(r.loadMs / 1000, 2)} s loading) vs pure inference ${fmt(r.pureInferMs! / 1000, 2)} s → ${fmt(row.ratio, 3)}×, peak RSS ${fmt(r.maxRssMiB, 0)} MiB`);
     }
   }
 }
 
-const line = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-const t1 = [['clip', 'ffmpeg alone fps', 'identity fps', 'ratio', 'peak RSS MiB', 'stage ms (main thread, whole run)'], ...rows.map((r) => {
-  const id = r.identity as RunResult;
-  const stages = { ...id.stats?.stageMs, infer: id.stats?.inferMs ?? 0, ...Object.fromEntries(Object.entries(id.ffmpegMs).map(([k, v]) => [`${k} (ffmpeg cpu)`, v])) };
-  return [String(r.case), fmt(r.ffmpegFps as number), fmt(r.identityFps as number), `${fmt((r.identityFps as number) / (r.ffmpegFps as number), 2)}×`, fmt(r.identityRssMiB as number, 0), Object.entries(stages).map(([k, v]) => `${k} ${Math.round(v as number)}`).join(', ')];
-})];
-const t2 = [['clip', 'model', 'pipeline s', 'pure inference s', 'ratio', 'peak RSS MiB', 'stage ms'], ...gpenRows.map((r) => {
-  const run = r.run as RunResult;
-  const stages = { ...run.stats?.stageMs, infer: run.stats?.inferMs ?? 0, ...Object.fromEntries(Object.entries(run.ffmpegMs).map(([k, v]) => [`${k} (ffmpeg cpu)`, v])) };
-  return [String(r.case), String(r.model), fmt((r.wallMs as number) / 1000, 2), fmt((r.pureInferMs as number) / 1000, 2), `${fmt(r.ratio as number, 3)}×`, fmt(r.maxRssMiB as number, 0), Object.entries(stages).map(([k, v]) => `${k} ${Math.round(v as number)}`).join(', ')];
-})];
-for (const t of [t1, t2]) {
-  const widths = t[0]!.map((_, i) => Math.max(...t.map((r) => r[i]!.length)));
-  console.log(t.map((r) => line(r, widths)).join('\n'));
-  console.log();
+// 3. memory against the video's length
+const memoryRows: Array<Record<string, unknown>> = [];
+if (memorySeconds.length >= 2) {
+  for (const secs of memorySeconds) {
+    const r = runPipeline(makeClip(720, 1, secs), identity);
+    memoryRows.push({ case: `720p 1 face ${secs}s, identity`, seconds: secs, frames: r.frames, maxRssMiB: r.maxRssMiB });
+    console.error(`memory: 720p ${secs}s: peak RSS ${fmt(r.maxRssMiB, 0)} MiB`);
+  }
 }
-writeFileSync(path.resolve('bench/results/throughput.json'), JSON.stringify({ rows, gpenRows }, null, 2));
+
+const table = (t: string[][]) => {
+  const widths = t[0]!.map((_, i) => Math.max(...t.map((r) => r[i]!.length)));
+  console.log(t.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'));
+  console.log();
+};
+const stageHead = [...STAGES, 'other', 'total'];
+console.log(`gpen-video throughput, ${machine.cpus} CPUs, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}${repeat > 1 ? `, best of ${repeat}` : ''}`);
+console.log('CPU ms per frame by stage (decode/encode: ffmpeg processes; other: node CPU outside the timed stages)\n');
+table([
+  ['clip', 'ffmpeg alone fps', 'rgb pipe fps', 'identity fps', 'vs ffmpeg', 'peak RSS MiB', ...stageHead],
+  ...rows.map((r) => [String(r.case), fmt(r.ffmpegFps as number), fmt(r.rgbPipeFps as number), fmt(r.identityFps as number), `${fmt((r.identityFps as number) / (r.ffmpegFps as number), 2)}×`, fmt(r.identityRssMiB as number, 0), ...stageCells(r.cpuMsPerFrame as Record<string, number>)]),
+]);
+table([
+  ['clip', 'model', 'crops', 'pipeline s', 'load s', 'pure inference s', 'ratio', 'peak RSS MiB', ...stageHead],
+  ...gpenRows.map((r) => [String(r.case), String(r.model), String(r.crops), fmt((r.steadyMs as number) / 1000, 2), fmt((r.loadMs as number) / 1000, 2), fmt((r.pureInferMs as number) / 1000, 2), `${fmt(r.ratio as number, 3)}×`, fmt(r.maxRssMiB as number, 0), ...stageCells(r.cpuMsPerFrame as Record<string, number>)]),
+]);
+if (memoryRows.length >= 2) {
+  const first = memoryRows[0]!.maxRssMiB as number;
+  table([['clip', 'frames', 'peak RSS MiB', 'vs first'], ...memoryRows.map((r) => [String(r.case), String(r.frames), fmt(r.maxRssMiB as number, 0), `${fmt((r.maxRssMiB as number) / first, 3)}×`])]);
+}
+console.log('identity fps and GPEN pipeline time exclude model loading (shown separately); ratio = pipeline / pure inference.');
+writeFileSync(values.out, JSON.stringify({ machine, quick, seconds, gpenSeconds, repeat, rows, gpenRows, memoryRows }, null, 2));

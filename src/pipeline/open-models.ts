@@ -4,6 +4,7 @@ import { getModel } from '../models/registry.ts';
 import { isModelPath, resolveRestorerModel } from '../models/resolve.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { OnnxRestorer } from '../restore/onnx-restorer.ts';
+import { markStage } from '../runtime/stage-clock.ts';
 import type { Restorer } from '../restore/restorer.ts';
 import { createYunetDetector, type Detector } from '../track/index.ts';
 
@@ -34,6 +35,7 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
     await restorer.close();
     throw e;
   }
+  markStage('models-ready');
   return {
     restorer,
     detector,

@@ -27,3 +27,21 @@ export function halve(src: RgbImage): RgbImage {
   }
   return { width: w, height: h, data: out };
 }
+
+/** A copy of the inclusive rectangle [x0, y0, x1, y1] of `src`, in a buffer of its own (transferable). */
+export function copyRect(src: RgbImage, [x0, y0, x1, y1]: readonly [number, number, number, number]): RgbImage {
+  const width = x1 - x0 + 1, height = y1 - y0 + 1;
+  const data = new Uint8Array(width * height * 3);
+  const row = width * 3;
+  for (let y = 0; y < height; y++) {
+    const from = ((y0 + y) * src.width + x0) * 3;
+    data.set(src.data.subarray(from, from + row), y * row);
+  }
+  return { width, height, data };
+}
+
+/** Writes `rect` (as copyRect made it, maybe changed since) back into `dst` at its corner (x0, y0). */
+export function putRect(dst: RgbImage, rect: RgbImage, x0: number, y0: number): void {
+  const row = rect.width * 3;
+  for (let y = 0; y < rect.height; y++) dst.data.set(rect.data.subarray(y * row, (y + 1) * row), ((y0 + y) * dst.width + x0) * 3);
+}

@@ -1,23 +1,29 @@
-// Inference worker: owns one onnxruntime session, so run() never blocks the main event loop.
+// Inference worker: owns one onnxruntime session, so run() never blocks the main event loop. It
+// also warps faces out of the frame rectangles it is given, so the main thread does no per-pixel work.
+import { readdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { stageCpuEnabled, stopwatch, threadCpuMs } from '../runtime/stage-clock.ts';
 import { cropsToTensor, tensorToCrops } from './crop-tensor.ts';
 import { describeModelIo } from './model-io.ts';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.ts';
+import { restorerSessionOptions } from './session-options.ts';
+import { warpToCrop } from './warp.ts';
+import type { WorkerInit, WorkerReply, WorkerRequest, WorkerResult } from './worker-protocol.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
+const threadIds = (): Set<string> => {
+  try {
+    return new Set(readdirSync('/proc/self/task'));
+  } catch {
+    return new Set();
+  }
+};
+
 async function createSession(): Promise<{ session: ort.InferenceSession; provider: string; fallbackReason: string | null }> {
-  const options = (providers: string[]): ort.InferenceSession.SessionOptions => ({
-    executionProviders: providers,
-    // A missing provider library is expected on CPU-only machines: we report it once, ourselves.
-    logSeverityLevel: providers[0] === 'cpu' ? 2 : 4,
-    intraOpNumThreads: init.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+  const options = (providers: string[]) => restorerSessionOptions({ threads: init.intraOpThreads, spin: init.spin ?? false, providers });
   // onnxruntime's log level is process-wide and fixed by the first session a process creates.
   if (init.device !== 'cpu') ort.env.logLevel = 'fatal';
   if (init.device === 'cpu') return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null };
@@ -30,17 +36,47 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
 }
 
 try {
+  // onnxruntime's intra-op pool threads are the ones the session creates; their CPU counts as inference
+  // (benchmarks only; approximate when several workers create sessions at the same moment).
+  const before = stageCpuEnabled ? threadIds() : new Set<string>();
   const { session, provider, fallbackReason } = await createSession();
+  const pool = stageCpuEnabled ? [...threadIds()].filter((t) => !before.has(t)) : [];
+  const poolCpu = (): number => pool.reduce((sum, t) => sum + (threadCpuMs(t) || 0), 0);
   const io = describeModelIo(session, init.modelPath);
+  const plane = 3 * io.size * io.size;
+  // The input tensor's buffer is reused from call to call (run() is synchronous here).
+  let tensorData = new Float32Array(0);
   post({ type: 'ready', ...io, provider, fallbackReason });
-  port.on('message', async (req: WorkerRequest) => {
+  port.on('message', (req: WorkerRequest) => {
     try {
-      const t0 = performance.now();
-      const input = new ort.Tensor('float32', cropsToTensor(req.crops, io.size), [req.crops.length, 3, io.size, io.size]);
-      const result = await session.run({ [io.inputName]: input });
-      const out = result[io.outputName]!.data as Float32Array;
-      const crops = tensorToCrops(out, req.crops.length, io.size);
-      post({ type: 'result', id: req.id, crops, inferMs: performance.now() - t0 }, crops.map((c) => c.buffer as ArrayBuffer));
+      const warp = stopwatch();
+      const inputs = req.items.map((item) => ('crop' in item ? null : warpToCrop(item.source, item.toCrop, io.size, undefined, item.source.at)));
+      const crops = req.items.map((item, i) => ('crop' in item ? item.crop : inputs[i]!));
+      const warped = warp();
+      const infer = stopwatch();
+      const p0 = stageCpuEnabled ? poolCpu() : 0;
+      if (tensorData.length !== crops.length * plane) tensorData = new Float32Array(crops.length * plane);
+      const input = new ort.Tensor('float32', cropsToTensor(crops, io.size, tensorData), [crops.length, 3, io.size, io.size]);
+      // session.run is synchronous in this binding; its promise resolves at once
+      void session.run({ [io.inputName]: input }).then(
+        (result) => {
+          const out = result[io.outputName]!.data as Float32Array;
+          const restored = tensorToCrops(out, crops.length, io.size);
+          const inferred = infer();
+          const msg: WorkerResult = {
+            type: 'result',
+            id: req.id,
+            crops: restored,
+            inputs,
+            inferMs: inferred.wallMs,
+            warpMs: warped.wallMs,
+            cpu: { align: warped.cpuMs, infer: inferred.cpuMs + (stageCpuEnabled ? poolCpu() - p0 : 0) },
+          };
+          const transfer = [...restored, ...inputs.filter((c) => c !== null)].map((c) => c.buffer as ArrayBuffer);
+          post(msg, transfer);
+        },
+        (e: unknown) => post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_INFERENCE' }),
+      );
     } catch (e) {
       post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_INFERENCE' });
     }

@@ -4,8 +4,12 @@ import { GpenError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import { waitReady } from '../runtime/wait-ready.ts';
+import { addStage } from '../runtime/stage-clock.ts';
+import type { Affine } from './affine.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
-import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
+import { copyRect, type RgbImage } from './image.ts';
+import { warpSourceRect } from './warp.ts';
+import type { InferItem, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 export interface OnnxRestorerOptions {
   modelPath: string;
@@ -21,11 +25,21 @@ export interface OnnxRestorerOptions {
   batch?: number;
   /** called once when the requested provider could not be used and the CPU took over */
   onFallback?: (message: string) => void;
+  /** let onnxruntime's idle threads busy-wait (default false: they would take CPU from the other stages) */
+  spin?: boolean;
+}
+
+/** What restoreFaces returns: the crops the worker warped, and their restorations. */
+export interface RestoredFaces {
+  inputs: Uint8Array[];
+  restored: Uint8Array[];
+  /** wall ms the worker spent warping these faces */
+  warpMs?: number;
 }
 
 interface Job {
-  crops: Uint8Array[];
-  resolve: (crops: Uint8Array[]) => void;
+  items: InferItem[];
+  resolve: (r: RestoredFaces) => void;
   reject: (e: unknown) => void;
 }
 
@@ -43,6 +57,8 @@ export class OnnxRestorer implements Restorer {
   private closed = false;
   /** total milliseconds spent inside session.run plus tensor conversion, for benchmarks */
   inferMs = 0;
+  /** total milliseconds the workers spent warping faces out of frames (restoreFaces) */
+  warpMs = 0;
   /** inference calls made, for benchmarks */
   calls = 0;
   private crops = 0;
@@ -64,7 +80,7 @@ export class OnnxRestorer implements Restorer {
     const device = options.device ?? 'cpu';
     const count = Math.max(1, options.workers ?? (device === 'cpu' ? 1 : 2));
     const threads = Math.max(1, options.threads ?? Math.floor(availableParallelism() / count));
-    const init: WorkerInit = { modelPath: options.modelPath, device, intraOpThreads: threads };
+    const init: WorkerInit = { modelPath: options.modelPath, device, intraOpThreads: threads, spin: options.spin ?? false };
     const workers = Array.from({ length: count }, () => spawnWorker(new URL('./infer-worker.ts', import.meta.url), { ...init }));
     let readies: WorkerReady[];
     try {
@@ -89,15 +105,36 @@ export class OnnxRestorer implements Restorer {
   }
 
   async restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    return (await this.run(crops.map((crop) => ({ crop })), signal)).restored;
+  }
+
+  /**
+   * Restores the faces of a frame: the worker warps each face through its frame → crop transform
+   * (warpToCrop, from a copy of just the rectangle it reads) and restores it, so the main thread
+   * does no per-pixel work. Returns the warped crops too (the temporal blend needs them); they are
+   * exactly the crops warpToCrop(frame, toCrop, S) gives.
+   */
+  restoreFaces(frame: RgbImage, toCrops: readonly Affine[], signal?: AbortSignal): Promise<RestoredFaces> {
+    const S = this.info.size;
+    return this.run(
+      toCrops.map((toCrop) => {
+        const rect = warpSourceRect(frame.width, frame.height, toCrop, S);
+        return { source: { ...copyRect(frame, rect), at: [rect[0], rect[1]] }, toCrop };
+      }),
+      signal,
+    );
+  }
+
+  private async run(items: InferItem[], signal?: AbortSignal): Promise<RestoredFaces> {
     if (this.closed) throw new GpenError('E_CLOSED', 'restorer is closed', { exitCode: 1 });
     signal?.throwIfAborted();
-    const parts: Promise<Uint8Array[]>[] = [];
-    for (let i = 0; i < crops.length; i += this.info.maxBatch) {
-      const chunk = crops.slice(i, i + this.info.maxBatch);
-      parts.push(new Promise((resolve, reject) => this.queue.push({ crops: chunk, resolve, reject })));
+    const parts: Promise<RestoredFaces>[] = [];
+    for (let i = 0; i < items.length; i += this.info.maxBatch) {
+      const chunk = items.slice(i, i + this.info.maxBatch);
+      parts.push(new Promise((resolve, reject) => this.queue.push({ items: chunk, resolve, reject })));
     }
     this.pump();
-    const done = Promise.all(parts).then((p) => p.flat());
+    const done = Promise.all(parts).then((p) => ({ inputs: p.flatMap((r) => r.inputs), restored: p.flatMap((r) => r.restored), warpMs: p.reduce((sum, r) => sum + (r.warpMs ?? 0), 0) }));
     if (!signal) return done;
     let onAbort = () => {};
     const abort = new Promise<never>((_, reject) => {
@@ -124,17 +161,18 @@ export class OnnxRestorer implements Restorer {
       if (slot.busy || this.queue.length === 0) continue;
       // Coalesce queued requests (often from consecutive frames) into one call of up to batchLimit crops.
       const jobs = [this.queue.shift()!];
-      let count = jobs[0]!.crops.length;
-      while (this.queue.length > 0 && count + this.queue[0]!.crops.length <= this.batchLimit) {
+      let count = jobs[0]!.items.length;
+      while (this.queue.length > 0 && count + this.queue[0]!.items.length <= this.batchLimit) {
         const next = this.queue.shift()!;
         jobs.push(next);
-        count += next.crops.length;
+        count += next.items.length;
       }
       slot.busy = jobs;
       slot.unanswered++;
-      const msg: WorkerRequest = { type: 'run', id: ++this.nextId, crops: jobs.flatMap((j) => j.crops) };
-      // Copies, not transfers: the caller keeps its crops (the blend stage reads them again).
-      slot.worker.postMessage(msg);
+      const msg: WorkerRequest = { type: 'run', id: ++this.nextId, items: jobs.flatMap((j) => j.items) };
+      // Crops are copied, not transferred: the caller keeps them (the blend stage reads them again);
+      // the frame rectangles were copied for the worker and are handed over.
+      slot.worker.postMessage(msg, msg.items.flatMap((item) => ('source' in item ? [item.source.data.buffer as ArrayBuffer] : [])));
     }
   }
 
@@ -145,12 +183,20 @@ export class OnnxRestorer implements Restorer {
     slot.busy = null;
     if (msg.type === 'result') {
       this.inferMs += msg.inferMs;
+      this.warpMs += msg.warpMs;
       this.calls++;
       this.crops += msg.crops.length;
+      if (msg.warpMs > 0 || Number.isFinite(msg.cpu.align)) addStage('align', msg.warpMs, msg.cpu.align);
+      addStage('infer', msg.inferMs, msg.cpu.infer);
       let at = 0;
       for (const job of jobs) {
-        job.resolve(msg.crops.slice(at, at + job.crops.length));
-        at += job.crops.length;
+        const n = job.items.length;
+        job.resolve({
+          restored: msg.crops.slice(at, at + n),
+          inputs: job.items.map((item, i) => ('crop' in item ? item.crop : msg.inputs[at + i]!)),
+          warpMs: (msg.warpMs * n) / Math.max(1, msg.crops.length),
+        });
+        at += n;
       }
     } else if (msg.type === 'error') {
       for (const job of jobs) job.reject(new GpenError(msg.code, `inference failed: ${msg.message}`, { exitCode: 1 }));

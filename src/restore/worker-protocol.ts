@@ -1,3 +1,4 @@
+import type { Affine } from './affine.ts';
 import type { Device } from './restorer.ts';
 
 export interface WorkerInit {
@@ -5,6 +6,11 @@ export interface WorkerInit {
   device: Device;
   /** onnxruntime intra-op threads for this worker's session */
   intraOpThreads: number;
+  /**
+   * let onnxruntime's idle pool threads spin (busy-wait) for work: a little lower latency on an
+   * otherwise idle machine, but CPU taken from every other stage of the pipeline (default false)
+   */
+  spin?: boolean;
 }
 
 export interface WorkerReady {
@@ -17,8 +23,35 @@ export interface WorkerReady {
   fallbackReason: string | null;
 }
 
-export type WorkerRequest = { type: 'run'; id: number; crops: Uint8Array[] };
-export type WorkerReply =
-  | WorkerReady
-  | { type: 'result'; id: number; crops: Uint8Array[]; inferMs: number }
-  | { type: 'error'; id: number | null; message: string; code: string };
+/** An interleaved RGB image: a rectangle of a frame, with its top-left pixel at `at` in the frame. */
+export interface RgbRect {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  at: [number, number];
+}
+
+/**
+ * One face to restore: a ready crop, or the rectangle of its frame that the warp reads
+ * (warpSourceRect) and the frame → crop transform the worker warps it with.
+ */
+export type InferItem = { crop: Uint8Array } | { source: RgbRect; toCrop: Affine };
+
+export type WorkerRequest = { type: 'run'; id: number; items: InferItem[] };
+
+export interface WorkerResult {
+  type: 'result';
+  id: number;
+  /** restored crops, one per item */
+  crops: Uint8Array[];
+  /** the crops the worker warped, for frame items (null for crop items) */
+  inputs: Array<Uint8Array | null>;
+  /** wall ms of tensor conversion + model + conversion back */
+  inferMs: number;
+  /** wall ms spent warping */
+  warpMs: number;
+  /** CPU ms (NaN unless GPEN_VIDEO_STAGE_CPU=1): warping, and inference including onnxruntime's pool threads */
+  cpu: { align: number; infer: number };
+}
+
+export type WorkerReply = WorkerReady | WorkerResult | { type: 'error'; id: number | null; message: string; code: string };

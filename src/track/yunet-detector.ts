@@ -2,10 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import { GpenError } from '../errors.ts';
 import { locateModel, resolveModelsDir } from '../models/models-dir.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
+import { addStage } from '../runtime/stage-clock.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import { waitReady } from '../runtime/wait-ready.ts';
 import type { Detection, Detector } from './detector.ts';
-import type { RgbImage } from './types.ts';
+import type { Box, RgbImage } from './types.ts';
 import type { YunetDetectOptions } from './yunet-detect.ts';
 import type { YunetReply, YunetRequest, YunetWorkerInit } from './yunet-protocol.ts';
 
@@ -78,6 +79,19 @@ export class YunetDetector implements Detector {
   }
 
   detect(frame: RgbImage, signal?: AbortSignal): Promise<Detection[]> {
+    return this.request(frame, undefined, signal);
+  }
+
+  /**
+   * Detects faces only around `near` (source-pixel boxes where faces are expected): for a face
+   * inside them the result equals detect()'s, at a fraction of the cost on a large frame; faces
+   * elsewhere are not found. An empty `near` finds nothing.
+   */
+  detectNear(frame: RgbImage, near: readonly Box[], signal?: AbortSignal): Promise<Detection[]> {
+    return this.request(frame, near.map((b) => [...b] as Box), signal);
+  }
+
+  private request(frame: RgbImage, near: Box[] | undefined, signal?: AbortSignal): Promise<Detection[]> {
     if (this.closed) return Promise.reject(new GpenError('E_CLOSED', 'detector is closed', { exitCode: 1 }));
     if (this.broken) return Promise.reject(this.broken);
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -102,9 +116,9 @@ export class YunetDetector implements Detector {
       slot.inFlight++;
       // A private copy of exactly the view, transferred: the caller may reuse its buffer at once.
       const data = new Uint8Array(frame.data);
-      const msg: YunetRequest = { type: 'detect', id, width: frame.width, height: frame.height, data };
+      const msg: YunetRequest = { type: 'detect', id, width: frame.width, height: frame.height, data, ...(near ? { near } : {}) };
       slot.unanswered++;
-      slot.worker.postMessage(msg, [data.buffer]);
+      slot.worker.postMessage(msg, [data.buffer as ArrayBuffer]);
     });
   }
 
@@ -122,7 +136,10 @@ export class YunetDetector implements Detector {
     if (!job) return; // aborted: the slot was already released
     this.pending.delete(msg.id);
     job.slot.inFlight--;
-    if (msg.type === 'result') job.resolve(msg.detections);
+    if (msg.type === 'result') {
+      addStage('detect', msg.wallMs, msg.cpuMs);
+      job.resolve(msg.detections);
+    }
     else job.reject(new GpenError(msg.code, `face detection failed: ${msg.message}`, { exitCode: 1 }));
   }
 

@@ -1,4 +1,5 @@
 import type { Detection } from './detector.ts';
+import type { Box } from './types.ts';
 import type { YunetDetectOptions } from './yunet-detect.ts';
 
 export interface YunetWorkerInit {
@@ -7,9 +8,11 @@ export interface YunetWorkerInit {
   detect: YunetDetectOptions;
 }
 
-export type YunetRequest = { type: 'detect'; id: number; width: number; height: number; data: Uint8Array };
+/** `near`: look only around these boxes (see detectPyramid). */
+export type YunetRequest = { type: 'detect'; id: number; width: number; height: number; data: Uint8Array; near?: Box[] };
 
 export type YunetReply =
   | { type: 'ready' }
-  | { type: 'result'; id: number; detections: Detection[] }
+  /** wallMs/cpuMs: the worker's time on this request (cpuMs NaN unless GPEN_VIDEO_STAGE_CPU=1) */
+  | { type: 'result'; id: number; detections: Detection[]; wallMs: number; cpuMs: number }
   | { type: 'error'; id: number | null; message: string; code: string };

@@ -2,6 +2,7 @@
 // blocking run() nor the per-pixel work lands on the main event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { stopwatch } from '../runtime/stage-clock.ts';
 import { detectPyramid, type YunetRun } from './yunet-detect.ts';
 import { YUNET_STRIDES } from './yunet-decode.ts';
 import type { YunetReply, YunetRequest, YunetWorkerInit } from './yunet-protocol.ts';
@@ -17,6 +18,9 @@ try {
     intraOpNumThreads: init.intraOpThreads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Inputs change size (windows, magnified cut-outs): a memory pattern per shape would pile up.
+    enableMemPattern: false,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const missing = EXPECTED.filter((name) => !session.outputNames.includes(name));
   if (session.inputNames.length !== 1 || missing.length > 0) {
@@ -32,8 +36,9 @@ try {
   port.on('message', (req: YunetRequest) => {
     chain = chain.then(async () => {
       try {
-        const detections = await detectPyramid({ width: req.width, height: req.height, data: req.data }, run, init.detect);
-        post({ type: 'result', id: req.id, detections });
+        const clock = stopwatch();
+        const detections = await detectPyramid({ width: req.width, height: req.height, data: req.data }, run, init.detect, req.near);
+        post({ type: 'result', id: req.id, detections, ...clock() });
       } catch (e) {
         post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_DETECT' });
       }
