@@ -114,7 +114,7 @@ export async function* restoreFrames(tracked: AsyncIterable<TrackedFrame> | Iter
     sent = sent.then(async () => {
       const r = await restored;
       const stage = await ready;
-      const postFaces: PostFace[] = faces.map((f, i) => ({ trackId: f.trackId, toCrop: toCrops[i]!, input: r.inputs[i]!, restored: r.restored[i]! }));
+      const postFaces: PostFace[] = faces.map((f, i) => ({ trackId: f.trackId, toCrop: toCrops[i]!, input: r.inputs[i]!, restored: r.restored[i]!, seen: f.raw !== null }));
       const part = { ...copyRect(frame, rect), at: [rect[0], rect[1]] as [number, number] };
       reply = stage.process({ index: frame.index, sceneCut, live, frame: part, faces: postFaces });
       reply.catch(noop);

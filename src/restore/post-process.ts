@@ -1,7 +1,8 @@
 import { stopwatch } from '../runtime/stage-clock.ts';
+import { scaleOf } from './affine.ts';
 import { faceMask } from './mask.ts';
 import { pasteCrop } from './paste.ts';
-import type { PostInit, PostRequest } from './post-protocol.ts';
+import type { PostFace, PostInit, PostRequest } from './post-protocol.ts';
 import { TemporalBlender } from './temporal-blend.ts';
 
 export interface PostTimes {
@@ -15,6 +16,13 @@ export interface PostTimes {
  * The temporal blend and the paste of one frame after another (frames must come in order): the
  * blender forgets what the frame says is gone (a scene cut, tracks no longer present), then each
  * face is blended with its track's past and pasted into the frame rectangle, in place.
+ *
+ * Faces are pasted back to front, so where two overlap the one in front is pasted last and its
+ * restoration is what shows: first the faces the detector did not find in this frame (carried
+ * through a gap by the tracker, most often because something hides them), then the others from
+ * the smallest in the frame to the largest (the larger of two overlapping faces is nearly always
+ * the nearer one). Pasted the other way, a hidden face's crop paints its restorer's guess of the
+ * occluder over the visible face, a guess that flickers as the hidden face's landmarks wander.
  */
 export class PostProcessor {
   private readonly blender: TemporalBlender;
@@ -32,7 +40,7 @@ export class PostProcessor {
     const live = new Set(req.live);
     for (const id of blender.trackIds()) if (!live.has(id)) blender.forget(id);
     const t: PostTimes = { blendMs: 0, pasteMs: 0, cpu: { blend: 0, paste: 0 } };
-    for (const f of req.faces) {
+    for (const f of backToFront(req.faces)) {
       const b = stopwatch();
       const out = blender.blend(f.trackId, req.index, f.input, f.restored, f.toCrop);
       const blended = b();
@@ -46,4 +54,12 @@ export class PostProcessor {
     }
     return t;
   }
+}
+
+/** Unseen faces first, then the smallest in the frame (the largest crop scale) first; ties by track. */
+function backToFront(faces: readonly PostFace[]): PostFace[] {
+  return faces
+    .map((f) => ({ f, scale: scaleOf(f.toCrop) }))
+    .sort((a, b) => Number(a.f.seen) - Number(b.f.seen) || b.scale - a.scale || a.f.trackId - b.f.trackId)
+    .map((e) => e.f);
 }

@@ -15,6 +15,8 @@ export interface PostFace {
   input: Uint8Array;
   /** the model's output for it */
   restored: Uint8Array;
+  /** the detector found the face in this frame (false: carried through a gap, likely hidden) */
+  seen: boolean;
 }
 
 /**
