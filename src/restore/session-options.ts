@@ -7,10 +7,10 @@ import type * as ort from 'onnxruntime-node';
  *    faster on x86 than 'extended' (at ~300 MB more memory for GPEN-512).
  *  - no memory pattern: with it the arena keeps a second, pattern-sized block beside the chunks of
  *    the first run (GPEN-512: 2.2 GB instead of 1.4 GB after two runs), for no measurable speed.
- *  - no CPU memory arena (unless `arena`): the arena keeps every activation block of the largest
- *    run for the session's life; without it they go back to the allocator after each run (GPEN-512
- *    standalone, 2 runs: peak 1.56 GB and 1.56 GB held with the arena, peak 1.31 GB and 0.64 GB
- *    held without; peak RSS of a 1080p restore 1.84 → 1.71 GB).
+ *  - the CPU memory arena stays on (`arena: false` turns it off): it keeps every activation block
+ *    of the largest run for the session's life, but reusing them is what makes runs fast. GPEN-512
+ *    standalone on 2 cores: with the arena 1.43–1.65 s a face, peak 1.43–1.53 GB; without it
+ *    1.71–2.05 s (every run faults its ~0.8 GB of activations in again), peak 1.28–1.29 GB.
  *  - pool threads do not spin (busy-wait) for work unless asked: spinning threads take the cores
  *    that decoding, detection, blending and encoding need (measured on 2 busy cores: GPEN-256 at
  *    300 ms a face with spinning, 205 ms without).
@@ -25,7 +25,7 @@ export function restorerSessionOptions(o: { threads: number; spin?: boolean; are
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
-    enableCpuMemArena: o.arena ?? false,
+    enableCpuMemArena: o.arena ?? true,
     extra: { session: { intra_op: { allow_spinning: o.spin ? '1' : '0' } } },
   };
 }
