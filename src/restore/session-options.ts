@@ -7,7 +7,7 @@ import type * as ort from 'onnxruntime-node';
  *    faster on x86 than 'extended' (at ~300 MB more memory for GPEN-512).
  *  - no memory pattern: with it the arena keeps a second, pattern-sized block beside the chunks of
  *    the first run (GPEN-512: 2.2 GB instead of 1.4 GB after two runs), for no measurable speed.
- *  - the CPU memory arena stays on (`arena: false` turns it off): it keeps every activation block
+ *  - the CPU memory arena stays on: it keeps every activation block
  *    of the largest run for the session's life, but reusing them is what makes runs fast. GPEN-512
  *    standalone on 2 cores: with the arena 1.43–1.65 s a face, peak 1.43–1.53 GB; without it
  *    1.71–2.05 s (every run faults its ~0.8 GB of activations in again), peak 1.28–1.29 GB.
@@ -15,7 +15,7 @@ import type * as ort from 'onnxruntime-node';
  *    that decoding, detection, blending and encoding need (measured on 2 busy cores: GPEN-256 at
  *    300 ms a face with spinning, 205 ms without).
  */
-export function restorerSessionOptions(o: { threads: number; spin?: boolean; arena?: boolean; providers?: string[] }): ort.InferenceSession.SessionOptions {
+export function restorerSessionOptions(o: { threads: number; spin?: boolean; providers?: string[] }): ort.InferenceSession.SessionOptions {
   const providers = o.providers ?? ['cpu'];
   return {
     executionProviders: providers,
@@ -25,7 +25,7 @@ export function restorerSessionOptions(o: { threads: number; spin?: boolean; are
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
-    enableCpuMemArena: o.arena ?? true,
+    enableCpuMemArena: true,
     extra: { session: { intra_op: { allow_spinning: o.spin ? '1' : '0' } } },
   };
 }
