@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Model and video tests are CPU-heavy; this machine has 2 cores.
     testTimeout: 120_000,
     hookTimeout: 120_000,

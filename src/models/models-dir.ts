@@ -37,17 +37,22 @@ export function resolveModelsDir(opts: ResolveModelsDirOptions = {}): ResolvedMo
 }
 
 function defaultModelsDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(userCacheDir(env, platform, home), 'models');
+}
+
+/** gpen-video's per-user cache directory (models, onnxruntime's optimized models). */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string {
   const p = platform === 'win32' ? path.win32 : path.posix;
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  if (xdg !== undefined && xdg !== '' && p.isAbsolute(xdg)) return p.join(xdg, 'gpen-video', 'models');
+  if (xdg !== undefined && xdg !== '' && p.isAbsolute(xdg)) return p.join(xdg, 'gpen-video');
   if (platform === 'win32') {
     const local = env.LOCALAPPDATA;
     const base = local !== undefined && local !== '' ? local : p.join(home, 'AppData', 'Local');
-    return p.join(base, 'gpen-video', 'models');
+    return p.join(base, 'gpen-video');
   }
-  if (platform === 'darwin') return p.join(home, 'Library', 'Caches', 'gpen-video', 'models');
-  return p.join(home, '.cache', 'gpen-video', 'models');
+  if (platform === 'darwin') return p.join(home, 'Library', 'Caches', 'gpen-video');
+  return p.join(home, '.cache', 'gpen-video');
 }
 
 function shellQuote(s: string): string {

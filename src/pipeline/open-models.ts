@@ -25,7 +25,8 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
     ...(options.workers > 0 ? { workers: options.workers } : {}),
     ...(options.threads > 0 ? { threads: options.threads } : {}),
     ...(options.batch > 0 ? { batch: options.batch } : {}),
-    ...(ctx.warn ? { onFallback: ctx.warn } : {}),
+    ...(ctx.warn ? { onFallback: ctx.warn, onWarning: ctx.warn } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   let detector: Detector | null = null;
   try {

@@ -22,11 +22,23 @@ const threadIds = (): Set<string> => {
   }
 };
 
+let optimizedFailure: string | undefined;
+
 async function createSession(): Promise<{ session: ort.InferenceSession; provider: string; fallbackReason: string | null }> {
-  const options = (providers: string[]) => restorerSessionOptions({ threads: init.intraOpThreads, spin: init.spin ?? false, providers });
+  const options = (providers: string[], preOptimized = false) => restorerSessionOptions({ threads: init.intraOpThreads, spin: init.spin ?? false, providers, preOptimized });
   // onnxruntime's log level is process-wide and fixed by the first session a process creates.
   if (init.device !== 'cpu') ort.env.logLevel = 'fatal';
-  if (init.device === 'cpu') return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null };
+  if (init.device === 'cpu') {
+    if (init.optimizedPath) {
+      try {
+        return { session: await ort.InferenceSession.create(init.optimizedPath, options(['cpu'], true)), provider: 'cpu', fallbackReason: null };
+      } catch (e) {
+        // a damaged cache file: the original still loads, and the restorer removes the file
+        optimizedFailure = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      }
+    }
+    return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null };
+  }
   try {
     return { session: await ort.InferenceSession.create(init.modelPath, options([init.device, 'cpu'])), provider: init.device, fallbackReason: null };
   } catch (e) {
@@ -46,7 +58,7 @@ try {
   const plane = 3 * io.size * io.size;
   // The input tensor's buffer is reused from call to call (run() is synchronous here).
   let tensorData = new Float32Array(0);
-  post({ type: 'ready', ...io, provider, fallbackReason });
+  post({ type: 'ready', ...io, provider, fallbackReason, ...(optimizedFailure ? { optimizedFailure } : {}) });
   port.on('message', (req: WorkerRequest) => {
     try {
       const warp = stopwatch();

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { GpenError } from '../errors.ts';
@@ -7,6 +8,7 @@ import { waitReady } from '../runtime/wait-ready.ts';
 import { addStage } from '../runtime/stage-clock.ts';
 import type { Affine } from './affine.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
+import { cpuOptimizedModel, type CpuOptimizedOptions } from './cpu-optimized-model.ts';
 import { copyRect, type RgbImage } from './image.ts';
 import { warpSourceRect } from './warp.ts';
 import type { InferItem, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
@@ -27,6 +29,11 @@ export interface OnnxRestorerOptions {
   onFallback?: (message: string) => void;
   /** let onnxruntime's idle threads busy-wait (default false: they would take CPU from the other stages) */
   spin?: boolean;
+  /** the cache of CPU-optimized models (default: ortCacheDir(), models of 16 MiB and more) */
+  optimizedCache?: Pick<CpuOptimizedOptions, 'cacheDir' | 'minBytes'>;
+  /** called with a one-line warning when no optimized copy could be made (the model still loads) */
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
 }
 
 /** What restoreFaces returns: the crops the worker warped, and their restorations. */
@@ -80,7 +87,10 @@ export class OnnxRestorer implements Restorer {
     const device = options.device ?? 'cpu';
     const count = Math.max(1, options.workers ?? (device === 'cpu' ? 1 : 2));
     const threads = Math.max(1, options.threads ?? Math.floor(availableParallelism() / count));
-    const init: WorkerInit = { modelPath: options.modelPath, device, intraOpThreads: threads, spin: options.spin ?? false };
+    // Only the CPU provider runs the saved CPU graph; a GPU provider optimizes for itself at load.
+    const optimized = device === 'cpu' ? await cpuOptimizedModel(options.modelPath, { ...options.optimizedCache, ...(options.signal ? { signal: options.signal } : {}) }) : { path: null };
+    if (optimized.warning) options.onWarning?.(optimized.warning);
+    const init: WorkerInit = { modelPath: options.modelPath, optimizedPath: optimized.path, device, intraOpThreads: threads, spin: options.spin ?? false };
     const workers = Array.from({ length: count }, () => spawnWorker(new URL('./infer-worker.ts', import.meta.url), { ...init }));
     let readies: WorkerReady[];
     try {
@@ -90,6 +100,12 @@ export class OnnxRestorer implements Restorer {
       throw e;
     }
     const first = readies[0]!;
+    const failure = readies.find((r) => r.optimizedFailure)?.optimizedFailure;
+    if (failure && optimized.path) {
+      // The next run makes it again.
+      await rm(optimized.path, { force: true });
+      options.onWarning?.(`the optimized copy of ${options.modelPath} did not load (${failure}); removed it and loaded the model as it is.`);
+    }
     if (first.fallbackReason) {
       options.onFallback?.(`--device ${device} is not available (${first.fallbackReason}); running on the CPU instead. See README, "GPU".`);
     }

@@ -4,7 +4,8 @@ import type * as ort from 'onnxruntime-node';
  * onnxruntime session options for a restorer (the inference worker, and benchmarks that must
  * measure what the pipeline runs).
  *  - graphOptimizationLevel 'all': the NCHWc layout transform makes GPEN's convolutions about 20%
- *    faster on x86 than 'extended' (at ~300 MB more memory for GPEN-512).
+ *    faster on x86 than 'extended'. A model saved with those optimizations applied
+ *    (cpu-optimized-model.ts) loads with none: the same graph without the load-time copies.
  *  - no memory pattern: with it the arena keeps a second, pattern-sized block beside the chunks of
  *    the first run (GPEN-512: 2.2 GB instead of 1.4 GB after two runs), for no measurable speed.
  *  - the CPU memory arena stays on: it keeps every activation block
@@ -15,7 +16,7 @@ import type * as ort from 'onnxruntime-node';
  *    that decoding, detection, blending and encoding need (measured on 2 busy cores: GPEN-256 at
  *    300 ms a face with spinning, 205 ms without).
  */
-export function restorerSessionOptions(o: { threads: number; spin?: boolean; providers?: string[] }): ort.InferenceSession.SessionOptions {
+export function restorerSessionOptions(o: { threads: number; spin?: boolean; providers?: string[]; preOptimized?: boolean }): ort.InferenceSession.SessionOptions {
   const providers = o.providers ?? ['cpu'];
   return {
     executionProviders: providers,
@@ -23,7 +24,7 @@ export function restorerSessionOptions(o: { threads: number; spin?: boolean; pro
     logSeverityLevel: providers[0] === 'cpu' ? 2 : 4,
     intraOpNumThreads: o.threads,
     interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: o.preOptimized ? 'disabled' : 'all',
     enableMemPattern: false,
     enableCpuMemArena: true,
     extra: { session: { intra_op: { allow_spinning: o.spin ? '1' : '0' } } },

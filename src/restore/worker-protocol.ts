@@ -3,6 +3,8 @@ import type { Device } from './restorer.ts';
 
 export interface WorkerInit {
   modelPath: string;
+  /** the same model saved with onnxruntime's CPU optimizations applied (cpu-optimized-model.ts), if there is one */
+  optimizedPath?: string | null;
   device: Device;
   /** onnxruntime intra-op threads for this worker's session */
   intraOpThreads: number;
@@ -21,6 +23,8 @@ export interface WorkerReady {
   maxBatch: number;
   provider: string;
   fallbackReason: string | null;
+  /** why init.optimizedPath did not load (the original was loaded instead), if it did not */
+  optimizedFailure?: string;
 }
 
 /** An interleaved RGB image: a rectangle of a frame, with its top-left pixel at `at` in the frame. */
