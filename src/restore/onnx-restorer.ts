@@ -5,12 +5,12 @@ import { GpenError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import { waitReady } from '../runtime/wait-ready.ts';
-import { addStage } from '../runtime/stage-clock.ts';
+import { addStage, measure } from '../runtime/stage-clock.ts';
 import type { Affine } from './affine.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
 import { cpuOptimizedModel, type CpuOptimizedOptions } from './cpu-optimized-model.ts';
 import { copyRect, type RgbImage } from './image.ts';
-import { warpSourceRect } from './warp.ts';
+import { warpSourceRect, warpToCrop } from './warp.ts';
 import type { InferItem, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 export interface OnnxRestorerOptions {
@@ -31,6 +31,8 @@ export interface OnnxRestorerOptions {
   spin?: boolean;
   /** the cache of CPU-optimized models (default: ortCacheDir(), models of 16 MiB and more) */
   optimizedCache?: Pick<CpuOptimizedOptions, 'cacheDir' | 'minBytes'>;
+  /** see warpOnCaller (default 8; tests set 0: whenever the workers are busy) */
+  warpHereRatio?: number;
   /** called with a one-line warning when no optimized copy could be made (the model still loads) */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -57,6 +59,15 @@ interface Slot {
   unanswered: number;
 }
 
+/**
+ * The calling thread warps the next faces (see OnnxRestorer.warpHere) when every worker is busy and,
+ * from what the workers measured so far, a crop's inference takes more than `ratio` times its warp.
+ */
+export function warpOnCaller(s: { allBusy: boolean; inferMs: number; crops: number; warpMs: number; warps: number }, ratio = 8): boolean {
+  if (!s.allBusy || s.crops === 0 || s.warps === 0) return false;
+  return s.inferMs / s.crops > ratio * (s.warpMs / s.warps);
+}
+
 /** A Restorer backed by onnxruntime-node sessions in worker threads. */
 export class OnnxRestorer implements Restorer {
   private readonly queue: Job[] = [];
@@ -68,6 +79,9 @@ export class OnnxRestorer implements Restorer {
   warpMs = 0;
   /** inference calls made, for benchmarks */
   calls = 0;
+  /** faces the workers warped, and faces restoreFaces warped on the calling thread (warpHere) */
+  private workerWarps = 0;
+  callerWarps = 0;
   private crops = 0;
 
   stats(): RestorerStats {
@@ -78,6 +92,7 @@ export class OnnxRestorer implements Restorer {
     readonly info: RestorerInfo,
     private readonly slots: Slot[],
     private readonly batchLimit: number,
+    private readonly warpHereRatio = 8,
   ) {
     for (const slot of slots) slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
     for (const slot of slots) slot.worker.on('error', (e) => this.failAll(e));
@@ -117,7 +132,7 @@ export class OnnxRestorer implements Restorer {
       provider: first.provider,
       workers: count,
     };
-    return new OnnxRestorer(info, workers.map((worker) => ({ worker, busy: null, unanswered: 0 })), info.maxBatch);
+    return new OnnxRestorer(info, workers.map((worker) => ({ worker, busy: null, unanswered: 0 })), info.maxBatch, options.warpHereRatio);
   }
 
   async restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {
@@ -132,6 +147,14 @@ export class OnnxRestorer implements Restorer {
    */
   restoreFaces(frame: RgbImage, toCrops: readonly Affine[], signal?: AbortSignal): Promise<RestoredFaces> {
     const S = this.info.size;
+    if (this.warpHere()) {
+      // The crops would wait behind the model anyway: warped now, they are ready when a worker frees.
+      const t0 = performance.now();
+      const crops = measure('align', () => toCrops.map((toCrop) => warpToCrop(frame, toCrop, S)));
+      const warpMs = performance.now() - t0;
+      this.callerWarps++;
+      return this.run(crops.map((crop) => ({ crop })), signal).then((r) => ({ ...r, warpMs }));
+    }
     return this.run(
       toCrops.map((toCrop) => {
         const rect = warpSourceRect(frame.width, frame.height, toCrop, S);
@@ -139,6 +162,17 @@ export class OnnxRestorer implements Restorer {
       }),
       signal,
     );
+  }
+
+  /**
+   * Whether the calling thread should warp the next faces itself: only while every worker is busy
+   * and a crop's inference takes far longer than its warp (GPEN-512 on a CPU: ~1.6 s against
+   * ~40 ms). Then a worker's warp would run between two inferences, in series with the model,
+   * while the calling thread waits idle; warped here it overlaps the running inference. With a
+   * fast model the workers keep the warping, so the calling thread stays free.
+   */
+  private warpHere(): boolean {
+    return warpOnCaller({ allBusy: this.slots.every((s) => s.busy), inferMs: this.inferMs, crops: this.crops, warpMs: this.warpMs, warps: this.workerWarps }, this.warpHereRatio);
   }
 
   private async run(items: InferItem[], signal?: AbortSignal): Promise<RestoredFaces> {
@@ -200,6 +234,7 @@ export class OnnxRestorer implements Restorer {
     if (msg.type === 'result') {
       this.inferMs += msg.inferMs;
       this.warpMs += msg.warpMs;
+      this.workerWarps += msg.inputs.filter((c) => c !== null).length;
       this.calls++;
       this.crops += msg.crops.length;
       if (msg.warpMs > 0 || Number.isFinite(msg.cpu.align)) addStage('align', msg.warpMs, msg.cpu.align);

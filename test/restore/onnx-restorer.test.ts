@@ -1,8 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeRandomGpen } from '../../src/models/convert.ts';
 import { buildTestModel } from '../../src/models/test-models.ts';
+import type { Affine } from '../../src/restore/affine.ts';
+import { warpToCrop } from '../../src/restore/warp.ts';
 import { OnnxRestorer } from '../../src/restore/index.ts';
+import { warpOnCaller } from '../../src/restore/onnx-restorer.ts';
 import { GraphBuilder } from '../../src/models/onnx/graph-builder.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -86,6 +90,42 @@ describe('OnnxRestorer (worker threads)', () => {
       const ac = new AbortController();
       ac.abort(new Error('stop'));
       await expect(r.restore([crop(1)], ac.signal)).rejects.toThrow('stop');
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('OnnxRestorer.restoreFaces: where the warp runs', () => {
+  it('warps on the calling thread only while every worker is busy with a model far slower than the warp', () => {
+    const slow = { allBusy: true, inferMs: 1600, crops: 1, warpMs: 40, warps: 1 };
+    expect(warpOnCaller(slow)).toBe(true);
+    expect(warpOnCaller({ ...slow, allBusy: false })).toBe(false);
+    expect(warpOnCaller({ ...slow, inferMs: 120 })).toBe(false); // a model only 3× the warp: the workers keep warping
+    expect(warpOnCaller({ ...slow, crops: 0, inferMs: 0 })).toBe(false); // nothing measured yet
+    expect(warpOnCaller({ ...slow, warps: 0, warpMs: 0 })).toBe(false);
+  });
+
+  it('warps on the calling thread while the worker is busy with a slow model, with the same crops and faces', async () => {
+    const S = 64;
+    const file = path.join(dir, 'gpen-small.onnx');
+    await writeRandomGpen(file, { size: S, narrow: 0.125, styleDim: 64, nMlp: 2, seed: 5 });
+    const frame = { width: 160, height: 120, data: Uint8Array.from({ length: 160 * 120 * 3 }, (_, i) => (i * 29 + (i >> 7)) % 256) };
+    // a face turned by 0.2 rad and shrunk a little into the crop, moving between frames
+    const toCrop = (k: number): Affine => [0.9 * Math.cos(0.2), 0.9 * Math.sin(0.2), -40 - k, -0.9 * Math.sin(0.2), 0.9 * Math.cos(0.2), -20 + k];
+    // ratio 0: whenever the worker is busy (how slow a model must be is warpOnCaller's test)
+    const r = await OnnxRestorer.create({ modelPath: file, threads: 1, warpHereRatio: 0 });
+    try {
+      // one at a time: the worker is never busy when asked, so it warps (and learns how long a warp takes)
+      for (let k = 0; k < 4; k++) await r.restoreFaces(frame, [toCrop(0)]);
+      expect(r.callerWarps).toBe(0);
+      const outs = await Promise.all([1, 2, 3, 4, 5].map((k) => r.restoreFaces(frame, [toCrop(k)])));
+      expect(r.callerWarps).toBeGreaterThanOrEqual(3);
+      const direct = await r.restore(outs.map((_, i) => warpToCrop(frame, toCrop(i + 1), S)));
+      outs.forEach((o, i) => {
+        expect(Buffer.from(o.inputs[0]!).equals(Buffer.from(warpToCrop(frame, toCrop(i + 1), S)))).toBe(true);
+        expect(Buffer.from(o.restored[0]!).equals(Buffer.from(direct[i]!))).toBe(true);
+      });
     } finally {
       await r.close();
     }
