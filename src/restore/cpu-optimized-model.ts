@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { userCacheDir } from '../models/models-dir.ts';
 
-/** Where optimized models are kept: a directory, or "off" to load every model unoptimized-on-disk. */
+/** Where optimized models are kept: a directory, or "off" (every load optimizes the model again). Entries are safe to delete. */
 export const ORT_CACHE_ENV = 'GPEN_VIDEO_ORT_CACHE';
 
 /** Smaller models load in a fraction of a second and hold little twice: not worth a cache entry. */

@@ -152,7 +152,7 @@ export class OnnxRestorer implements Restorer {
       const t0 = performance.now();
       const crops = measure('align', () => toCrops.map((toCrop) => warpToCrop(frame, toCrop, S)));
       const warpMs = performance.now() - t0;
-      this.callerWarps++;
+      this.callerWarps += toCrops.length;
       return this.run(crops.map((crop) => ({ crop })), signal).then((r) => ({ ...r, warpMs }));
     }
     return this.run(
