@@ -22,13 +22,20 @@ const threadIds = (): Set<string> => {
   }
 };
 
-let optimizedFailure: string | undefined;
+interface Created {
+  session: ort.InferenceSession;
+  provider: string;
+  fallbackReason: string | null;
+  /** why init.optimizedPath did not load, if it did not */
+  optimizedFailure?: string;
+}
 
-async function createSession(): Promise<{ session: ort.InferenceSession; provider: string; fallbackReason: string | null }> {
+async function createSession(): Promise<Created> {
   const options = (providers: string[], preOptimized = false) => restorerSessionOptions({ threads: init.intraOpThreads, spin: init.spin ?? false, providers, preOptimized });
   // onnxruntime's log level is process-wide and fixed by the first session a process creates.
   if (init.device !== 'cpu') ort.env.logLevel = 'fatal';
   if (init.device === 'cpu') {
+    let optimizedFailure: string | undefined;
     if (init.optimizedPath) {
       try {
         return { session: await ort.InferenceSession.create(init.optimizedPath, options(['cpu'], true)), provider: 'cpu', fallbackReason: null };
@@ -37,7 +44,7 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
         optimizedFailure = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       }
     }
-    return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null };
+    return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null, ...(optimizedFailure ? { optimizedFailure } : {}) };
   }
   try {
     return { session: await ort.InferenceSession.create(init.modelPath, options([init.device, 'cpu'])), provider: init.device, fallbackReason: null };
@@ -51,7 +58,7 @@ try {
   // onnxruntime's intra-op pool threads are the ones the session creates; their CPU counts as inference
   // (benchmarks only; approximate when several workers create sessions at the same moment).
   const before = stageCpuEnabled ? threadIds() : new Set<string>();
-  const { session, provider, fallbackReason } = await createSession();
+  const { session, provider, fallbackReason, optimizedFailure } = await createSession();
   const pool = stageCpuEnabled ? [...threadIds()].filter((t) => !before.has(t)) : [];
   const poolCpu = (): number => pool.reduce((sum, t) => sum + (threadCpuMs(t) || 0), 0);
   const io = describeModelIo(session, init.modelPath);
