@@ -63,10 +63,15 @@ try {
   const poolCpu = (): number => pool.reduce((sum, t) => sum + (threadCpuMs(t) || 0), 0);
   const io = describeModelIo(session, init.modelPath);
   const plane = 3 * io.size * io.size;
-  // The input tensor's buffer is reused from call to call (run() is synchronous here).
+  // The input tensor's buffer is reused from call to call: calls run one at a time (below).
   let tensorData = new Float32Array(0);
-  post({ type: 'ready', ...io, provider, fallbackReason, ...(optimizedFailure ? { optimizedFailure } : {}) });
-  port.on('message', (req: WorkerRequest) => {
+  const stop = init.stop ? new Int32Array(init.stop) : null;
+
+  const handle = async (req: WorkerRequest): Promise<void> => {
+    if (stop && Atomics.load(stop, 0) === 1) {
+      post({ type: 'error', id: req.id, message: 'the restorer closed', code: 'E_CLOSED' });
+      return;
+    }
     try {
       const warp = stopwatch();
       const inputs = req.items.map((item) => ('crop' in item ? null : warpToCrop(item.source, item.toCrop, io.size, undefined, item.source.at)));
@@ -76,29 +81,33 @@ try {
       const p0 = stageCpuEnabled ? poolCpu() : 0;
       if (tensorData.length !== crops.length * plane) tensorData = new Float32Array(crops.length * plane);
       const input = new ort.Tensor('float32', cropsToTensor(crops, io.size, tensorData), [crops.length, 3, io.size, io.size]);
-      // session.run is synchronous in this binding; its promise resolves at once
-      void session.run({ [io.inputName]: input }).then(
-        (result) => {
-          const out = result[io.outputName]!.data as Float32Array;
-          const restored = tensorToCrops(out, crops.length, io.size);
-          const inferred = infer();
-          const msg: WorkerResult = {
-            type: 'result',
-            id: req.id,
-            crops: restored,
-            inputs,
-            inferMs: inferred.wallMs,
-            warpMs: warped.wallMs,
-            cpu: { align: warped.cpuMs, infer: inferred.cpuMs + (stageCpuEnabled ? poolCpu() - p0 : 0) },
-          };
-          const transfer = [...restored, ...inputs.filter((c) => c !== null)].map((c) => c.buffer as ArrayBuffer);
-          post(msg, transfer);
-        },
-        (e: unknown) => post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_INFERENCE' }),
-      );
+      const result = await session.run({ [io.inputName]: input });
+      const out = result[io.outputName]!.data as Float32Array;
+      const restored = tensorToCrops(out, crops.length, io.size);
+      const inferred = infer();
+      const msg: WorkerResult = {
+        type: 'result',
+        id: req.id,
+        crops: restored,
+        inputs,
+        inferMs: inferred.wallMs,
+        warpMs: warped.wallMs,
+        cpu: { align: warped.cpuMs, infer: inferred.cpuMs + (stageCpuEnabled ? poolCpu() - p0 : 0) },
+      };
+      const transfer = [...restored, ...inputs.filter((c) => c !== null)].map((c) => c.buffer as ArrayBuffer);
+      post(msg, transfer);
     } catch (e) {
       post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_INFERENCE' });
     }
+  };
+
+  post({ type: 'ready', ...io, provider, fallbackReason, ...(optimizedFailure ? { optimizedFailure } : {}) });
+  // One call at a time, in order: the restorer may send the next while one runs (perWorker), and
+  // the binding defers run() to setImmediate, so without the chain two calls would share the tensor
+  // buffer and each stopwatch would time the other's run too.
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (req: WorkerRequest) => {
+    chain = chain.then(() => handle(req));
   });
 } catch (e) {
   const err = e as { code?: string; message?: string };

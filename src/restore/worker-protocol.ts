@@ -13,6 +13,11 @@ export interface WorkerInit {
    * otherwise idle machine, but CPU taken from every other stage of the pipeline (default false)
    */
   spin?: boolean;
+  /**
+   * One Int32 the restorer sets to 1 when it closes: the worker then answers the requests still
+   * waiting in its queue with E_CLOSED instead of running them (a queued GPEN-512 run is 1–2 s of CPU).
+   */
+  stop?: SharedArrayBuffer;
 }
 
 export interface WorkerReady {

@@ -84,6 +84,33 @@ describe('OnnxRestorer (worker threads)', () => {
     await expect(OnnxRestorer.create({ modelPath: path.join(dir, 'nope.onnx') })).rejects.toMatchObject({ code: 'E_MODEL_LOAD' });
   });
 
+  it('gives a busy worker its next call ahead (batch 1), results back in order', async () => {
+    const r = await OnnxRestorer.create({ modelPath: model('id1.onnx', buildTestModel('identity', S, 0, { batch: 1 })) });
+    try {
+      const frames = [crop(1), crop(2), crop(3), crop(4)];
+      const outs = await Promise.all(frames.map((f) => r.restore([f])));
+      // the second call was posted while the first ran, and each later one while the one before ran
+      expect(r.sentAhead).toBeGreaterThanOrEqual(1);
+      expect(r.calls).toBe(4);
+      outs.forEach((o, i) => expect(Buffer.from(o[0]!).equals(Buffer.from(frames[i]!))).toBe(true));
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('on close, a worker skips the calls still waiting in its queue', async () => {
+    const file = path.join(dir, 'gpen-close.onnx');
+    await writeRandomGpen(file, { size: 64, narrow: 0.125, styleDim: 64, nMlp: 2, seed: 3 });
+    const r = await OnnxRestorer.create({ modelPath: file, threads: 1 });
+    const crops = [1, 2, 3].map(() => Uint8Array.from({ length: 64 * 64 * 3 }, (_, i) => i % 251));
+    const pending = crops.map((c) => r.restore([c]));
+    pending.forEach((p) => p.catch(() => {}));
+    await r.close();
+    await expect(pending[1]).rejects.toMatchObject({ code: 'E_CLOSED' });
+    // at most the call already running when close() was called finished; the one queued behind it did not run
+    expect(r.calls).toBeLessThan(2);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const r = await OnnxRestorer.create({ modelPath: model('id3.onnx', buildTestModel('identity', S)) });
     try {
