@@ -52,6 +52,10 @@ const summary = await restoreVideo({ input: req.input, output: req.output, optio
 const wallMs = performance.now() - t0;
 clearInterval(sampler);
 const stages = structuredClone(stageTotals);
+// the pipeline's ends, where the model waits for the first frame or the last frame waits for the rest
+const at = (name: string): number | null => stageMarks[name] ?? null;
+const first = at('first-inference-sent'), last = at('last-inference-done'), ready = at('models-ready');
+const ends = { untilFirstInferenceMs: first !== null && ready !== null ? first - ready : null, afterLastInferenceMs: last !== null ? t0 + wallMs - last : null };
 const loadMs = (stageMarks['models-ready'] ?? t0) - t0;
 const usage = process.resourceUsage();
 const ffmpegMs: Record<string, number> = {};
@@ -97,6 +101,7 @@ process.stdout.write(
     wallMs,
     loadMs,
     stages,
+    ends,
     ffmpegMs,
     pureInferMs,
     maxRssMiB: usage.maxRSS / 1024,

@@ -5,7 +5,7 @@ import { GpenError } from '../errors.ts';
 import { spawnWorker } from '../runtime/spawn-worker.ts';
 import { terminateWhenIdle } from '../runtime/terminate-when-idle.ts';
 import { waitReady } from '../runtime/wait-ready.ts';
-import { addStage, measure } from '../runtime/stage-clock.ts';
+import { addStage, markLast, markStage, measure } from '../runtime/stage-clock.ts';
 import type { Affine } from './affine.ts';
 import type { Device, Restorer, RestorerInfo, RestorerStats } from './restorer.ts';
 import { cpuOptimizedModel, type CpuOptimizedOptions } from './cpu-optimized-model.ts';
@@ -239,6 +239,7 @@ export class OnnxRestorer implements Restorer {
         }
         const msg: WorkerRequest = { type: 'run', id: ++this.nextId, items: jobs.flatMap((j) => j.items) };
         slot.sent.set(msg.id, jobs);
+        markStage('first-inference-sent');
         // Crops are copied, not transferred: the caller keeps them (the blend stage reads them again);
         // the frame rectangles were copied for the worker and are handed over.
         slot.worker.postMessage(msg, msg.items.flatMap((item) => ('source' in item ? [item.source.data.buffer as ArrayBuffer] : [])));
@@ -258,6 +259,7 @@ export class OnnxRestorer implements Restorer {
       this.crops += msg.crops.length;
       if (msg.warpMs > 0 || Number.isFinite(msg.cpu.align)) addStage('align', msg.warpMs, msg.cpu.align);
       addStage('infer', msg.inferMs, msg.cpu.infer);
+      markLast('last-inference-done');
       let at = 0;
       for (const job of jobs) {
         const n = job.items.length;

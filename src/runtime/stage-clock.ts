@@ -62,3 +62,8 @@ export const stageMarks: Record<string, number> = {};
 export function markStage(name: string): void {
   stageMarks[name] ??= performance.now();
 }
+
+/** Marks `name` again each time: the last moment it happened. */
+export function markLast(name: string): void {
+  stageMarks[name] = performance.now();
+}
