@@ -131,6 +131,8 @@ interface RunResult {
   cpuSystemMs: number;
   pureInferMs: number | null;
   ffmpegMs: Record<string, number>;
+  /** models ready → first crop sent to inference; last inference answered → output done */
+  ends: { untilFirstInferenceMs: number | null; afterLastInferenceMs: number | null };
   stages: { wallMs: Record<string, number>; cpuMs: Record<string, number> };
   stats?: { stageMs: Record<string, number>; inferMs: number; inferCalls: number; crops: number };
 }
@@ -243,12 +245,17 @@ table([
   ...rows.map((r) => [String(r.case), fmt(r.ffmpegFps as number), fmt(r.rgbPipeFps as number), fmt(r.identityFps as number), `${fmt((r.identityFps as number) / (r.ffmpegFps as number), 2)}×`, fmt(r.identityRssMiB as number, 0), ...stageCells(r.cpuMsPerFrame as Record<string, number>)]),
 ]);
 table([
-  ['clip', 'model', 'crops', 'pipeline s', 'load s', 'pure inference s', 'ratio', 'peak RSS MiB', ...stageHead],
-  ...gpenRows.map((r) => [String(r.case), String(r.model), String(r.crops), fmt((r.steadyMs as number) / 1000, 2), fmt((r.loadMs as number) / 1000, 2), fmt((r.pureInferMs as number) / 1000, 2), `${fmt(r.ratio as number, 3)}×`, fmt(r.maxRssMiB as number, 0), ...stageCells(r.cpuMsPerFrame as Record<string, number>)]),
+  ['clip', 'model', 'crops', 'pipeline s', 'load s', 'pure inference s', 'ratio', 'to 1st crop s', 'after last s', 'peak RSS MiB', ...stageHead],
+  ...gpenRows.map((r) => {
+    const ends = (r.run as RunResult).ends;
+    const s = (ms: number | null) => (ms === null ? '–' : fmt(ms / 1000, 2));
+    return [String(r.case), String(r.model), String(r.crops), fmt((r.steadyMs as number) / 1000, 2), fmt((r.loadMs as number) / 1000, 2), fmt((r.pureInferMs as number) / 1000, 2), `${fmt(r.ratio as number, 3)}×`, s(ends.untilFirstInferenceMs), s(ends.afterLastInferenceMs), fmt(r.maxRssMiB as number, 0), ...stageCells(r.cpuMsPerFrame as Record<string, number>)];
+  }),
 ]);
 if (memoryRows.length >= 2) {
   const first = memoryRows[0]!.maxRssMiB as number;
   table([['clip', 'frames', 'peak RSS MiB', 'vs first'], ...memoryRows.map((r) => [String(r.case), String(r.frames), fmt(r.maxRssMiB as number, 0), `${fmt((r.maxRssMiB as number) / first, 3)}×`])]);
 }
 console.log('identity fps and GPEN pipeline time exclude model loading (shown separately); ratio = pipeline / pure inference.');
+console.log("to 1st crop: models ready → the first face sent to the model (decoding and detecting up to the tracker's look-ahead); after last: the last inference → output done. Both are fixed per run: on short clips they weigh on the ratio.");
 writeFileSync(values.out, JSON.stringify({ machine, quick, seconds, gpenSeconds, repeat, rows, gpenRows, memoryRows }, null, 2));
