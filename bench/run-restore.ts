@@ -9,6 +9,7 @@
 process.env.GPEN_VIDEO_STAGE_CPU = '1';
 const { readFileSync } = await import('node:fs');
 const { liveProcessIds } = await import('../src/ffmpeg/index.ts');
+const { procCpuMs } = await import('./proc-cpu.ts');
 const { resolveOptions } = await import('../src/options/resolve-options.ts');
 const { restoreVideo } = await import('../src/pipeline/restore-video.ts');
 const { OnnxRestorer } = await import('../src/restore/onnx-restorer.ts');
@@ -22,19 +23,11 @@ const { options } = resolveOptions({ cli: { progress: 'none', ...req.options } }
 // cstime, read before and after); its split by role comes from sampling /proc/<pid>/stat of our
 // children every 250 ms (a faster sampler took measurable CPU from the run it measures).
 const ffmpegCpu = new Map<number, { role: string; ms: number }>();
-const tick = 1000 / 100;
-const childrenMs = (): number => {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) * tick;
-};
-const children0 = childrenMs();
+const children0 = procCpuMs('self', 'children');
 const sample = () => {
   for (const pid of liveProcessIds()) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      const ms = procCpuMs(pid);
       // the command line is gone once the process has exited: keep the role first seen
       const known = ffmpegCpu.get(pid)?.role;
       const cmd = known ? '' : readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -56,13 +49,13 @@ const stages = structuredClone(stageTotals);
 const at = (name: string): number | null => stageMarks[name] ?? null;
 const first = at('first-inference-sent'), last = at('last-inference-done'), ready = at('models-ready');
 const ends = { untilFirstInferenceMs: first !== null && ready !== null ? first - ready : null, afterLastInferenceMs: last !== null ? t0 + wallMs - last : null };
-const loadMs = (stageMarks['models-ready'] ?? t0) - t0;
+const loadMs = (ready ?? t0) - t0;
 const usage = process.resourceUsage();
 const ffmpegMs: Record<string, number> = {};
 for (const { role, ms } of ffmpegCpu.values()) ffmpegMs[role] = (ffmpegMs[role] ?? 0) + ms;
 // each process's last quarter second went unsampled: spread the exact total over the roles as sampled
 const sampled = Object.values(ffmpegMs).reduce((a, b) => a + b, 0);
-const exact = childrenMs() - children0;
+const exact = procCpuMs('self', 'children') - children0;
 for (const role of Object.keys(ffmpegMs)) ffmpegMs[role] = sampled > 0 ? (ffmpegMs[role]! * exact) / sampled : 0;
 
 let pureInferMs: number | null = null;

@@ -19,12 +19,13 @@
  * An empty list skips a part, e.g. --heights '' --memory-seconds '' runs only the GPEN comparison.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { binaryPath } from '../src/ffmpeg/index.ts';
 import { writeRandomGpen, writeTestModel } from '../src/models/convert.ts';
+import { procCpuMs } from './proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -94,20 +95,13 @@ function makeClip(height: number, faces: number, secs: number): string {
   return file;
 }
 
-/** CPU ms of this process's waited-for children so far (/proc/self/stat cutime + cstime). */
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) * 10;
-}
-
 interface FfmpegRun { wallMs: number; cpuMs: number }
 
 function timed(run: () => void): FfmpegRun {
-  const c0 = childrenCpuMs();
+  const c0 = procCpuMs('self', 'children');
   const t0 = performance.now();
   run();
-  return { wallMs: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
+  return { wallMs: performance.now() - t0, cpuMs: procCpuMs('self', 'children') - c0 };
 }
 
 function ffmpegAlone(input: string): FfmpegRun {
