@@ -103,8 +103,8 @@ export class OnnxRestorer implements Restorer {
     private readonly batchLimit: number,
     private readonly warpHereRatio = 8,
     /** set to 1 on close: the workers skip the requests still queued (WorkerInit.stop) */
-    private readonly stop: Int32Array<ArrayBufferLike> = new Int32Array(1),
-    private readonly perWorker = 2,
+    private readonly stop: Int32Array<ArrayBufferLike>,
+    private readonly perWorker: number,
   ) {
     for (const slot of slots) slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
     for (const slot of slots) slot.worker.on('error', (e) => this.failAll(e));
