@@ -36,7 +36,8 @@ const jobBody = z.strictObject({
   }),
   output: z.string().min(1),
   overwrite: z.boolean(),
-  options: RestoreOptionsSchema,
+  // helperNice came after version 1 job files: one without it still reads, with its id intact
+  options: RestoreOptionsSchema.extend({ helperNice: RestoreOptionsSchema.shape.helperNice.optional() }),
   /** where each option came from when the job was planned (cli, preset:…, default) */
   optionSources: z.record(z.string(), z.string()),
   model: z.strictObject({ spec: z.string().min(1), file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),

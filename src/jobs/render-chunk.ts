@@ -4,7 +4,7 @@ import { isSeekPoint } from './frame-fingerprint.ts';
 import { prepareOutput } from '../encode/index.ts';
 import { GpenError, InputError, TransientError } from '../errors.ts';
 import { sha256File } from '../models/sha256.ts';
-import type { RestoreOptions } from '../options/option-table.ts';
+import { DEFAULTS, type RestoreOptions } from '../options/option-table.ts';
 import type { Summary } from '../pipeline/progress.ts';
 import { renderToFile } from '../pipeline/render-to-file.ts';
 import { assertEightBit } from '../pipeline/restore-video.ts';
@@ -14,7 +14,7 @@ import { chunkFiles, jobPaths, type JobChunk, type JobManifest } from './manifes
 import { assertSameModel, modelIdentity } from './model-identity.ts';
 
 /** What may differ from machine to machine without changing a single output pixel. */
-export type MachineOptions = Partial<Pick<RestoreOptions, 'device' | 'threads' | 'workers' | 'modelsDir' | 'progress'>>;
+export type MachineOptions = Partial<Pick<RestoreOptions, 'device' | 'threads' | 'workers' | 'helperNice' | 'modelsDir' | 'progress'>>;
 
 export interface RenderChunkRequest {
   job: JobManifest;
@@ -40,7 +40,7 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
   await assertSameInput(job, signal);
   const info = await probeMedia(job.input.path, signal ? { signal } : {});
   assertEightBit(info, job.input.path);
-  const options: RestoreOptions = { ...job.options, ...definedOnly(req.machine) };
+  const options: RestoreOptions = { helperNice: DEFAULTS.helperNice, ...job.options, ...definedOnly(req.machine) };
   assertSameModel(job.model, await modelIdentity(options, signal), job.file);
   const tracks = await readTracksFile(jobPaths(job).tracks, { width: job.input.width, height: job.input.height, frames: job.input.frames });
 

@@ -4,6 +4,7 @@ import { getModel } from '../models/registry.ts';
 import { isModelPath, resolveRestorerModel } from '../models/resolve.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { OnnxRestorer } from '../restore/onnx-restorer.ts';
+import { lowerCallingThread } from '../runtime/priority.ts';
 import { markStage } from '../runtime/stage-clock.ts';
 import type { Restorer } from '../restore/restorer.ts';
 import { createYunetDetector, type Detector } from '../track/index.ts';
@@ -11,6 +12,8 @@ import { createYunetDetector, type Detector } from '../track/index.ts';
 export interface OpenModels {
   restorer: Restorer;
   detector: Detector | null;
+  /** the nice values of the work around the model, before and after openModels lowered it; null where nothing changed */
+  helperNice: { from: number; to: number } | null;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
     ...(ctx.warn ? { onFallback: ctx.warn, onWarning: ctx.warn } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  // After the model's workers exist, so they keep this thread's priority and what starts later does not.
+  const lowered = restorer.info.provider === 'cpu' ? lowerCallingThread(options.helperNice) : null;
   let detector: Detector | null = null;
   try {
     // The detector keeps its low floor: weaker detections keep tracks alive; the tracker applies detectThreshold to births.
@@ -40,6 +45,7 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
   return {
     restorer,
     detector,
+    helperNice: lowered,
     async close() {
       await Promise.all([restorer.close(), detector?.close()]);
     },

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeStart, readJob, selectChunks, splitFrames, type JobManifest } from '../../src/jobs/index.ts';
+import { decodeStart, JOB_FORMAT, JOB_VERSION, readJob, selectChunks, splitFrames, writeJob, type JobManifest } from '../../src/jobs/index.ts';
+import { DEFAULTS } from '../../src/options/option-table.ts';
 import { blendHistoryStart, blendHorizon } from '../../src/restore/temporal-blend.ts';
 import { TrackLookup } from '../../src/track/index.ts';
 import { tempPath } from '../helpers/clips.ts';
@@ -60,5 +61,28 @@ describe('job files', () => {
     writeFileSync(other, JSON.stringify({ format: 'gpen-video-job', version: 1, chunks: [] }));
     await expect(readJob(other)).rejects.toMatchObject({ code: 'E_JOB_FILE' });
     await expect(readJob(tempPath('missing.json'))).rejects.toThrow(/Create it with `gpen-video plan`/);
+  });
+
+  it('reads a job planned before helperNice existed, with its id intact', async () => {
+    const { helperNice: _n, ...options } = DEFAULTS;
+    const file = tempPath('older.json');
+    const written = await writeJob(file, {
+      format: JOB_FORMAT,
+      version: JOB_VERSION,
+      createdBy: 'gpen-video test',
+      input: { path: '/in.mp4', bytes: 1, mtimeMs: 0, sha256: '0'.repeat(64), frames: 2, width: 8, height: 8 },
+      output: '/out.mp4',
+      overwrite: false,
+      options,
+      optionSources: {},
+      model: { spec: 'gpen-bfr-512', file: 'gpen.onnx', sha256: '0'.repeat(64) },
+      tracks: 'tracks.json',
+      chunkDir: 'chunks',
+      chunkExtension: '.nut',
+      chunks: [{ index: 0, start: 0, end: 2, decodeFrom: 0, seek: null }],
+    } as never);
+    const read = await readJob(file);
+    expect(read.id).toBe(written.id);
+    expect(read.options.helperNice).toBeUndefined();
   });
 });

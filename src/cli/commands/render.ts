@@ -10,6 +10,7 @@ interface RenderFlags {
   device?: (typeof DEVICES)[number];
   threads?: number;
   workers?: number;
+  helperNice?: number;
   modelsDir?: string;
   progress?: 'bar' | 'json' | 'none';
 }
@@ -24,6 +25,7 @@ export function registerRenderCommand(program: Command): void {
     .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICES]))
     .addOption(new Option('--threads <n>', 'onnxruntime threads per worker').argParser(intOption))
     .addOption(new Option('--workers <n>', 'inference workers').argParser(intOption))
+    .addOption(new Option('--helper-nice <n>', 'nice increment for the work around a CPU model, 0..19 (0 = equal priority)').argParser(intOption))
     .option('--models-dir <dir>', 'models directory on this machine')
     .addOption(new Option('--progress <mode>', 'progress output (json: one object per line on stdout)').choices(['bar', 'json', 'none']))
     .action(async (file: string, flags: RenderFlags) => {

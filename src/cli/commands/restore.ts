@@ -15,6 +15,7 @@ export interface RestoreFlags {
   threads?: number;
   workers?: number;
   batch?: number;
+  helperNice?: number;
   fp16?: boolean;
   template?: 'gpen' | 'ffhq';
   temporalBlend?: number;
@@ -32,7 +33,7 @@ export interface RestoreFlags {
 }
 
 /** Flags that map one-to-one onto the option table (the rest steer the command itself). */
-const TABLE_KEYS = ['model', 'modelsDir', 'device', 'threads', 'workers', 'batch', 'fp16', 'template', 'temporalBlend', 'landmarkSmoothing', 'detectThreshold', 'frames', 'codec', 'crf', 'encoderPreset', 'pixFmt', 'progress'] as const;
+const TABLE_KEYS = ['model', 'modelsDir', 'device', 'threads', 'workers', 'batch', 'helperNice', 'fp16', 'template', 'temporalBlend', 'landmarkSmoothing', 'detectThreshold', 'frames', 'codec', 'crf', 'encoderPreset', 'pixFmt', 'progress'] as const;
 
 export function cliLayer(flags: RestoreFlags): PartialRestoreOptions {
   const layer: Record<string, unknown> = {};
@@ -49,6 +50,7 @@ export function addRestoreOptions(cmd: Command): Command {
     .addOption(new Option('--threads <n>', 'onnxruntime threads per worker').argParser(intOption))
     .addOption(new Option('--workers <n>', 'inference workers').argParser(intOption))
     .addOption(new Option('--batch <n>', 'faces per inference call').argParser(intOption))
+    .addOption(new Option('--helper-nice <n>', 'nice increment for the work around a CPU model, 0..19 (0 = equal priority)').argParser(intOption))
     .option('--fp16', 'convert checkpoints with float16 weights')
     .addOption(new Option('--template <name>', 'alignment template').choices(['gpen', 'ffhq']))
     .addOption(new Option('--temporal-blend <x>', 'temporal blending 0..1 (0 = off)').argParser(numberOption))
