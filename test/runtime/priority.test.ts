@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { lowerCallingThread } from '../../src/runtime/priority.ts';
 import { spawnWorker } from '../../src/runtime/spawn-worker.ts';
+import { newProcessNice } from '../helpers/nice.ts';
 
 interface Report {
   before: number;
@@ -19,8 +19,6 @@ function lowerInWorker(by: number): Promise<Report> {
   }).finally(() => worker.terminate());
 }
 
-const childNice = () => Number(execFileSync('cut', ['-d', ' ', '-f', '19', '/proc/self/stat'], { encoding: 'utf8' }).trim());
-
 describe.runIf(process.platform === 'linux')('lowerCallingThread', () => {
   it('lowers only the calling thread, and what it starts afterwards inherits the lower priority', async () => {
     const base = getPriority(0);
@@ -32,7 +30,7 @@ describe.runIf(process.platform === 'linux')('lowerCallingThread', () => {
     expect(r.child).toBe(base + by);
     // the main thread, and what it starts, keep their priority
     expect(getPriority(0)).toBe(base);
-    expect(childNice()).toBe(base);
+    expect(newProcessNice()).toBe(base);
   });
 
   it('stops at 19 and changes nothing for 0', async () => {
