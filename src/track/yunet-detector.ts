@@ -21,6 +21,9 @@ export interface YunetDetectorOptions extends YunetDetectOptions {
   threads?: number;
 }
 
+/** Returned frame copies kept for reuse: more than the requests a tracker keeps in flight. */
+const SPARE_BUFFERS = 4;
+
 interface Pending {
   resolve: (d: Detection[]) => void;
   reject: (e: unknown) => void;
@@ -41,6 +44,12 @@ export class YunetDetector implements Detector {
   private closed = false;
   /** why a worker died, if one did: every later call fails with it instead of hanging */
   private broken: unknown = null;
+  /**
+   * Frame copies the workers handed back. A fresh multi-megabyte buffer per frame is external
+   * memory to V8, and every 64 MB of it starts a full garbage collection in this thread and the
+   * worker's: recycling them keeps that cost off the cores the model needs.
+   */
+  private readonly spare: ArrayBuffer[] = [];
 
   private constructor(private readonly slots: Slot[]) {
     for (const slot of slots) {
@@ -115,7 +124,7 @@ export class YunetDetector implements Detector {
       });
       slot.inFlight++;
       // A private copy of exactly the view, transferred: the caller may reuse its buffer at once.
-      const data = new Uint8Array(frame.data);
+      const data = this.copyOf(frame.data);
       const msg: YunetRequest = { type: 'detect', id, width: frame.width, height: frame.height, data, ...(near ? { near } : {}) };
       slot.unanswered++;
       slot.worker.postMessage(msg, [data.buffer as ArrayBuffer]);
@@ -130,8 +139,22 @@ export class YunetDetector implements Detector {
     await Promise.all(this.slots.map((s) => terminateWhenIdle(s.worker, () => s.unanswered === 0)));
   }
 
+  private copyOf(src: Uint8Array): Uint8Array {
+    const i = this.spare.findIndex((b) => b.byteLength === src.length);
+    if (i < 0) return new Uint8Array(src);
+    const out = new Uint8Array(this.spare.splice(i, 1)[0]!);
+    out.set(src);
+    return out;
+  }
+
   private onReply(msg: YunetReply): void {
-    if (msg.type === 'ready' || msg.id === null) return;
+    if (msg.type === 'ready') return;
+    if (msg.data && msg.data.byteLength === msg.data.buffer.byteLength) {
+      // a few are enough for the requests in flight; the oldest goes first (a new frame size)
+      this.spare.push(msg.data.buffer as ArrayBuffer);
+      if (this.spare.length > SPARE_BUFFERS) this.spare.shift();
+    }
+    if (msg.id === null) return;
     const job = this.pending.get(msg.id);
     if (!job) return; // aborted: the slot was already released
     this.pending.delete(msg.id);

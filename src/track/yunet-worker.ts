@@ -38,9 +38,9 @@ try {
       try {
         const clock = stopwatch();
         const detections = await detectPyramid({ width: req.width, height: req.height, data: req.data }, run, init.detect, req.near);
-        post({ type: 'result', id: req.id, detections, ...clock() });
+        port.postMessage({ type: 'result', id: req.id, detections, ...clock(), data: req.data } satisfies YunetReply, [req.data.buffer as ArrayBuffer]);
       } catch (e) {
-        post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_DETECT' });
+        port.postMessage({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_DETECT', data: req.data } satisfies YunetReply, [req.data.buffer as ArrayBuffer]);
       }
     });
   });

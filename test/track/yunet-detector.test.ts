@@ -97,6 +97,21 @@ describeShared('YunetDetector (worker thread, real model)', () => {
     }
   });
 
+  it('reuses its frame copies without mixing frames up', async () => {
+    const face = await loadRgb(sharedPath('media/obama_720p.jpg'));
+    // the same size, no face: a stale or shared copy would show up as a face found or lost
+    const blank = { ...face, data: new Uint8Array(face.data.length).fill(90) };
+    const before = Buffer.from(face.data);
+    const expected = await detector.detect(face);
+    const rounds = await Promise.all(Array.from({ length: 6 }, (_, i) => detector.detect(i % 2 ? blank : face)));
+    const again = await Promise.all(Array.from({ length: 6 }, (_, i) => detector.detect(i % 2 ? face : blank)));
+    rounds.forEach((d, i) => expect(d).toEqual(i % 2 ? [] : expected));
+    again.forEach((d, i) => expect(d).toEqual(i % 2 ? expected : []));
+    expect(Buffer.compare(before, face.data)).toBe(0);
+    // the copies came back and were used again
+    expect((detector as unknown as { spare: ArrayBuffer[] }).spare.length).toBeGreaterThan(0);
+  });
+
   it('reports a frame whose size does not match its buffer', async () => {
     await expect(detector.detect({ width: 10, height: 10, data: new Uint8Array(12) })).rejects.toThrow(/expected 10×10×3/);
   });
