@@ -9,7 +9,7 @@ import type { YunetReply, YunetRequest, YunetWorkerInit } from './yunet-protocol
 
 const init = workerData as YunetWorkerInit;
 const port = parentPort!;
-const post = (msg: YunetReply) => port.postMessage(msg);
+const post = (msg: YunetReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 const EXPECTED = YUNET_STRIDES.flatMap((s) => ['cls', 'obj', 'bbox', 'kps'].map((k) => `${k}_${s}`));
 
 try {
@@ -38,9 +38,9 @@ try {
       try {
         const clock = stopwatch();
         const detections = await detectPyramid({ width: req.width, height: req.height, data: req.data }, run, init.detect, req.near);
-        port.postMessage({ type: 'result', id: req.id, detections, ...clock(), data: req.data } satisfies YunetReply, [req.data.buffer as ArrayBuffer]);
+        post({ type: 'result', id: req.id, detections, ...clock(), data: req.data }, [req.data.buffer as ArrayBuffer]);
       } catch (e) {
-        port.postMessage({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_DETECT', data: req.data } satisfies YunetReply, [req.data.buffer as ArrayBuffer]);
+        post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e), code: 'E_DETECT', data: req.data }, [req.data.buffer as ArrayBuffer]);
       }
     });
   });
