@@ -175,21 +175,27 @@ function rowFrame(aRow: Float64Array, source: Uint8Array, rowN: number, shift: n
     const w00 = (1 - bu) * (1 - bv), w10 = bu * (1 - bv), w01 = (1 - bu) * bv, w11 = bu * bv;
     const q = v0 * S + u0, j = 3 * q, l = j + 3 * S;
     const f0 = restored[i]! - input[i]!, f1 = restored[i + 1]! - input[i + 1]!, f2 = restored[i + 2]! - input[i + 2]!;
-    settleSampled(a, Ka, Ra, q, j, l, S, w00, w10, w01, w11, f0, f1, f2, Oa, Ca, i, p);
-    if (two) settleSampled(a, Kb, Rb, q, j, l, S, w00, w10, w01, w11, f0, f1, f2, Ob, Cb, i, p);
+    // the past's count and residual sampled bilinearly at crop pixel q (residual index j, the row
+    // below l), written out here rather than in a helper of 19 arguments: that one was not always
+    // inlined, and then every number passed to it was boxed (about 0.7 MB of garbage a frame)
+    settle(
+      a,
+      Ka[q]! * w00 + Ka[q + 1]! * w10 + Ka[q + S]! * w01 + Ka[q + S + 1]! * w11,
+      Ra[j]! * w00 + Ra[j + 3]! * w10 + Ra[l]! * w01 + Ra[l + 3]! * w11,
+      Ra[j + 1]! * w00 + Ra[j + 4]! * w10 + Ra[l + 1]! * w01 + Ra[l + 4]! * w11,
+      Ra[j + 2]! * w00 + Ra[j + 5]! * w10 + Ra[l + 2]! * w01 + Ra[l + 5]! * w11,
+      f0, f1, f2, Oa, Ca, i, p,
+    );
+    if (!two) continue;
+    settle(
+      a,
+      Kb[q]! * w00 + Kb[q + 1]! * w10 + Kb[q + S]! * w01 + Kb[q + S + 1]! * w11,
+      Rb[j]! * w00 + Rb[j + 3]! * w10 + Rb[l]! * w01 + Rb[l + 3]! * w11,
+      Rb[j + 1]! * w00 + Rb[j + 4]! * w10 + Rb[l + 1]! * w01 + Rb[l + 4]! * w11,
+      Rb[j + 2]! * w00 + Rb[j + 5]! * w10 + Rb[l + 2]! * w01 + Rb[l + 5]! * w11,
+      f0, f1, f2, Ob, Cb, i, p,
+    );
   }
-}
-
-/** settle() with the past's count and residual sampled bilinearly at crop pixel q (residual index j, the row below l). */
-function settleSampled(a: number, K: Float32Array, R: Float32Array, q: number, j: number, l: number, S: number, w00: number, w10: number, w01: number, w11: number, f0: number, f1: number, f2: number, O: Float32Array, C: Float32Array, i: number, p: number): void {
-  settle(
-    a,
-    K[q]! * w00 + K[q + 1]! * w10 + K[q + S]! * w01 + K[q + S + 1]! * w11,
-    R[j]! * w00 + R[j + 3]! * w10 + R[l]! * w01 + R[l + 3]! * w11,
-    R[j + 1]! * w00 + R[j + 4]! * w10 + R[l + 1]! * w01 + R[l + 4]! * w11,
-    R[j + 2]! * w00 + R[j + 5]! * w10 + R[l + 2]! * w01 + R[l + 5]! * w11,
-    f0, f1, f2, O, C, i, p,
-  );
 }
 
 /** Row y's pixels that follow something moving its own way: the past of the crop pixel their gate pixel's shift points to. */

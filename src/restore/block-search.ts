@@ -66,6 +66,22 @@ function cost(s: Samples, prev: Float32Array, G: number, dx: number, dy: number,
   return sum;
 }
 
+/** Whether a shift by (dx, dy) keeps the block [bx, xe) × [by, ye) inside the G×G grid. */
+function inside(bx: number, by: number, xe: number, ye: number, dx: number, dy: number, G: number): boolean {
+  return bx + dx >= 0 && by + dy >= 0 && xe - 1 + dx < G && ye - 1 + dy < G;
+}
+
+/** Whether a block's best cost `c` over `n` pixels is a match: well under its history's `miss`, and within the noise. */
+function acceptable(c: number, miss: number, good: number, n: number): boolean {
+  return c < miss / 2 && c < good * n;
+}
+
+/*
+ * Module-level helpers rather than closures in the block loop: a closure there would capture `miss`,
+ * and V8 keeps a captured variable in a heap context, where every `miss +=` of the per-pixel loop
+ * allocated a boxed number (about 2 MB a frame, and the garbage collections that go with it).
+ */
+
 /**
  * Per block of `block`² gate pixels whose history does not match (its weight below `below` on
  * average, or a truncated squared difference well above the noise), a shift of the previous luma
@@ -117,22 +133,19 @@ export function searchBlocks(cur: Float32Array, prev: Float32Array, weight: Floa
           if ((x & 1) === 0 && (y & 1) === 0) sparse.push(x, y, G, c);
         }
       }
-      // whether a shift keeps the block inside the grid
-      const inside = (dx: number, dy: number) => bx + dx >= 0 && by + dy >= 0 && xe - 1 + dx < G && ye - 1 + dy < G;
-      const acceptable = (c: number) => c < miss / 2 && c < good * all.n;
       // first the shifts other blocks found (an object spans many), then every shift beyond `least`
       let vx = 0, vy = 0;
       let bestTried = Infinity;
       for (let t = 0; t < nTried; t++) {
         const dx = tried[2 * t]!, dy = tried[2 * t + 1]!;
-        const c = cost(all, prev, G, dx, dy, bestTried, inside(dx, dy));
+        const c = cost(all, prev, G, dx, dy, bestTried, inside(bx, by, xe, ye, dx, dy, G));
         if (c < bestTried) {
           bestTried = c;
           vx = dx;
           vy = dy;
         }
       }
-      let ok = acceptable(bestTried);
+      let ok = acceptable(bestTried, miss, good, all.n);
       if (!ok && searches > 0) {
         searches--;
         let best = Infinity;
@@ -148,7 +161,7 @@ export function searchBlocks(cur: Float32Array, prev: Float32Array, weight: Floa
             }
           }
         }
-        ok = best < Infinity && acceptable(cost(all, prev, G, vx, vy, Infinity, inside(vx, vy)));
+        ok = best < Infinity && acceptable(cost(all, prev, G, vx, vy, Infinity, inside(bx, by, xe, ye, vx, vy, G)), miss, good, all.n);
         if (ok && nTried < 16) {
           tried[2 * nTried] = vx;
           tried[2 * nTried + 1] = vy;

@@ -70,17 +70,17 @@ function supportOf(m: Float32Array, S: number): Support {
 }
 
 /**
- * A superset of the x interval of frame row y whose crop coordinate u = a·x + (b·y + c) lies in
- * [lo, hi]: the bounds are widened (1e-3 in u, one pixel in x) against rounding, and every pixel
- * in it is still tested exactly, so the span only saves work and never changes the result.
+ * The first (`end` false) or last (`end` true) x of a superset of the x interval of frame row y
+ * whose crop coordinate u = a·x + (b·y + c) lies in [lo, hi]: the bounds are widened (1e-3 in u,
+ * one pixel in x) against rounding, and every pixel in it is still tested exactly, so the span
+ * only saves work and never changes the result. An empty span has its first x past its last.
  */
-function span(a: number, rowOffset: number, lo: number, hi: number, x0: number, x1: number): [number, number] {
+function spanEnd(a: number, rowOffset: number, lo: number, hi: number, x0: number, x1: number, end: boolean): number {
   const eps = 1e-3;
   // nearly constant along the row (a quarter turn): all or nothing
-  if (Math.abs(a) < 1e-9) return rowOffset >= lo - eps && rowOffset <= hi + eps ? [x0, x1] : [1, 0];
-  let p = (lo - eps - rowOffset) / a, q = (hi + eps - rowOffset) / a;
-  if (p > q) [p, q] = [q, p];
-  return [Math.max(x0, Math.floor(p) - 1), Math.min(x1, Math.ceil(q) + 1)];
+  if (Math.abs(a) < 1e-9) return rowOffset >= lo - eps && rowOffset <= hi + eps ? (end ? x1 : x0) : end ? 0 : 1;
+  const p = (lo - eps - rowOffset) / a, q = (hi + eps - rowOffset) / a;
+  return end ? Math.min(x1, Math.ceil(p > q ? p : q) + 1) : Math.max(x0, Math.floor(p > q ? q : p) - 1);
 }
 
 /**
@@ -98,27 +98,45 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
   const { crop: c, mask: m, toLevel } = pickLevel(crop, mask, toCrop);
   const S = c.width;
   const inv = invert(toLevel);
-  const corners = [apply(inv, 0, 0), apply(inv, S - 1, 0), apply(inv, 0, S - 1), apply(inv, S - 1, S - 1)];
+  // the frame box of the crop's corners
+  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  for (let k = 0; k < 4; k++) {
+    const u = k & 1 ? S - 1 : 0, v = k & 2 ? S - 1 : 0;
+    const x = inv[0] * u + inv[1] * v + inv[2], y = inv[3] * u + inv[4] * v + inv[5];
+    xMin = Math.min(xMin, x);
+    xMax = Math.max(xMax, x);
+    yMin = Math.min(yMin, y);
+    yMax = Math.max(yMax, y);
+  }
   // `frame` may be a rectangle of a larger frame with its top-left pixel at `at` (see pasteRect):
   // x and y stay frame coordinates, so the arithmetic is that of a paste into the whole frame
-  const [ax, ay] = at;
-  const x0 = Math.max(ax, Math.floor(Math.min(...corners.map((p) => p[0]))));
-  const x1 = Math.min(ax + frame.width - 1, Math.ceil(Math.max(...corners.map((p) => p[0]))));
-  const y0 = Math.max(ay, Math.floor(Math.min(...corners.map((p) => p[1]))));
-  const y1 = Math.min(ay + frame.height - 1, Math.ceil(Math.max(...corners.map((p) => p[1]))));
+  const ax = at[0], ay = at[1];
+  const x0 = Math.max(ax, Math.floor(xMin));
+  const x1 = Math.min(ax + frame.width - 1, Math.ceil(xMax));
+  const y0 = Math.max(ay, Math.floor(yMin));
+  const y1 = Math.min(ay + frame.height - 1, Math.ceil(yMax));
   const sup = supportOf(m, S);
   if (sup.c1 < 0) return; // an all-zero mask changes nothing
   // alpha > 0 needs a non-zero tap among the four around (u, v): u in (c0 − 1, c1 + 1), likewise v
   const uLo = Math.max(0, sup.c0 - 1), uHi = Math.min(S - 1, sup.c1 + 1);
   const vLo = Math.max(0, sup.r0 - 1), vHi = Math.min(S - 1, sup.r1 + 1);
-  const f = frame.data, cd = c.data, W = frame.width;
+  const t = toLevel;
+  pasteRows(frame.data, frame.width, ax, ay, c.data, m, S, t[0], t[1], t[2], t[3], t[4], t[5], x0, x1, y0, y1, uLo, uHi, vLo, vHi);
+}
+
+/*
+ * The per-pixel loop of pasteCrop, apart from it and with plain numbers and typed arrays only: the
+ * optimizing compiler then keeps one compiled loop for every call. In one function with the
+ * preamble, a deoptimization there (an affine of integers has another array map than one of
+ * fractions) threw the compiled loop away, and the rest of that paste ran in the interpreter,
+ * allocating a boxed number per operation.
+ */
+function pasteRows(f: Uint8Array, W: number, ax: number, ay: number, cd: Uint8Array, m: Float32Array, S: number, a: number, b: number, tx: number, d: number, e: number, ty: number, x0: number, x1: number, y0: number, y1: number, uLo: number, uHi: number, vLo: number, vHi: number): void {
   const stride = S * 3;
-  const [a, b, tx, d, e, ty] = toLevel;
-  const acc = new Float64Array(3);
   for (let y = y0; y <= y1; y++) {
-    const [ua, ub] = span(a, b * y + tx, uLo, uHi, x0, x1);
-    const [va, vb] = span(d, e * y + ty, vLo, vHi, x0, x1);
-    const xa = Math.max(ua, va), xb = Math.min(ub, vb);
+    const ru = b * y + tx, rv = e * y + ty;
+    const xa = Math.max(spanEnd(a, ru, uLo, uHi, x0, x1, false), spanEnd(d, rv, vLo, vHi, x0, x1, false));
+    const xb = Math.min(spanEnd(a, ru, uLo, uHi, x0, x1, true), spanEnd(d, rv, vLo, vHi, x0, x1, true));
     for (let x = xa; x <= xb; x++) {
       const u = a * x + b * y + tx;
       const v = d * x + e * y + ty;
@@ -131,12 +149,7 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
       if (alpha <= 0) continue;
       const o = ((y - ay) * W + x - ax) * 3;
       if (!(ux >= 1 && vy >= 1 && ux + 2 < S && vy + 2 < S)) {
-        sampleCubic(cd, S, S, u, v, acc);
-        for (let ch = 0; ch < 3; ch++) {
-          const src = acc[ch]! < 0 ? 0 : acc[ch]! > 255 ? 255 : acc[ch]!;
-          const base = f[o + ch]!;
-          f[o + ch] = Math.round(base + alpha * (src - base));
-        }
+        pasteEdgePixel(f, o, cd, S, u, v, alpha);
         continue;
       }
       // sampleCubic's interior path, inlined (u, v need no clamping here)
@@ -156,6 +169,18 @@ export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, t
         f[o + ch] = Math.round(base + alpha * (src - base));
       }
     }
+  }
+}
+
+const edgeRgb = new Float64Array(3);
+
+/** One pasted pixel whose cubic support leaves the crop (sampleCubic clamps at its edge). */
+function pasteEdgePixel(f: Uint8Array, o: number, cd: Uint8Array, S: number, u: number, v: number, alpha: number): void {
+  sampleCubic(cd, S, S, u, v, edgeRgb);
+  for (let ch = 0; ch < 3; ch++) {
+    const src = edgeRgb[ch]! < 0 ? 0 : edgeRgb[ch]! > 255 ? 255 : edgeRgb[ch]!;
+    const base = f[o + ch]!;
+    f[o + ch] = Math.round(base + alpha * (src - base));
   }
 }
 
