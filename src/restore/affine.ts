@@ -6,6 +6,23 @@ export function apply(m: Affine, x: number, y: number): [number, number] {
   return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
 }
 
+/**
+ * The bounding box [xMin, yMin, xMax, yMax] of the images under `m` of the square [lo, hi]²'s
+ * corners (a typed array, so every caller sees one array shape whatever the values).
+ */
+export function squareBox(m: Affine, lo: number, hi: number): Float64Array {
+  const box = new Float64Array([Infinity, Infinity, -Infinity, -Infinity]);
+  for (let k = 0; k < 4; k++) {
+    const u = k & 1 ? hi : lo, v = k & 2 ? hi : lo;
+    const x = m[0] * u + m[1] * v + m[2], y = m[3] * u + m[4] * v + m[5];
+    box[0] = Math.min(box[0]!, x);
+    box[1] = Math.min(box[1]!, y);
+    box[2] = Math.max(box[2]!, x);
+    box[3] = Math.max(box[3]!, y);
+  }
+  return box;
+}
+
 export function invert(m: Affine): Affine {
   const det = m[0] * m[4] - m[1] * m[3];
   if (Math.abs(det) < 1e-12) throw new RangeError('affine map is singular');

@@ -1,4 +1,4 @@
-import { apply, invert, scaleOf, type Affine } from './affine.ts';
+import { invert, scaleOf, squareBox, type Affine } from './affine.ts';
 import { halve, type RgbImage } from './image.ts';
 import { sampleCubic } from './cubic.ts';
 
@@ -97,24 +97,15 @@ function spanEnd(a: number, rowOffset: number, lo: number, hi: number, x0: numbe
 export function pasteCrop(frame: RgbImage, crop: RgbImage, mask: Float32Array, toCrop: Affine, at: readonly [number, number] = [0, 0]): void {
   const { crop: c, mask: m, toLevel } = pickLevel(crop, mask, toCrop);
   const S = c.width;
-  const inv = invert(toLevel);
   // the frame box of the crop's corners
-  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
-  for (let k = 0; k < 4; k++) {
-    const u = k & 1 ? S - 1 : 0, v = k & 2 ? S - 1 : 0;
-    const x = inv[0] * u + inv[1] * v + inv[2], y = inv[3] * u + inv[4] * v + inv[5];
-    xMin = Math.min(xMin, x);
-    xMax = Math.max(xMax, x);
-    yMin = Math.min(yMin, y);
-    yMax = Math.max(yMax, y);
-  }
+  const box = squareBox(invert(toLevel), 0, S - 1);
   // `frame` may be a rectangle of a larger frame with its top-left pixel at `at` (see pasteRect):
   // x and y stay frame coordinates, so the arithmetic is that of a paste into the whole frame
   const ax = at[0], ay = at[1];
-  const x0 = Math.max(ax, Math.floor(xMin));
-  const x1 = Math.min(ax + frame.width - 1, Math.ceil(xMax));
-  const y0 = Math.max(ay, Math.floor(yMin));
-  const y1 = Math.min(ay + frame.height - 1, Math.ceil(yMax));
+  const x0 = Math.max(ax, Math.floor(box[0]!));
+  const x1 = Math.min(ax + frame.width - 1, Math.ceil(box[2]!));
+  const y0 = Math.max(ay, Math.floor(box[1]!));
+  const y1 = Math.min(ay + frame.height - 1, Math.ceil(box[3]!));
   const sup = supportOf(m, S);
   if (sup.c1 < 0) return; // an all-zero mask changes nothing
   // alpha > 0 needs a non-zero tap among the four around (u, v): u in (c0 − 1, c1 + 1), likewise v
@@ -190,15 +181,13 @@ function pasteEdgePixel(f: Uint8Array, o: number, cd: Uint8Array, S: number, u: 
  * gives exactly the frame a paste into the whole frame gives.
  */
 export function pasteRect(width: number, height: number, size: number, toCrop: Affine): [number, number, number, number] {
-  const inv = invert(toCrop);
-  const c = [apply(inv, 0, 0), apply(inv, size - 1, 0), apply(inv, 0, size - 1), apply(inv, size - 1, size - 1)];
-  const xs = c.map((p) => p[0]), ys = c.map((p) => p[1]);
+  const box = squareBox(invert(toCrop), 0, size - 1);
   // both ends clipped into the frame: a crop entirely outside gives a pixel it leaves alone
   const clip = (v: number, hi: number) => Math.max(0, Math.min(hi, v));
   return [
-    clip(Math.floor(Math.min(...xs)) - 2, width - 1),
-    clip(Math.floor(Math.min(...ys)) - 2, height - 1),
-    clip(Math.ceil(Math.max(...xs)) + 2, width - 1),
-    clip(Math.ceil(Math.max(...ys)) + 2, height - 1),
+    clip(Math.floor(box[0]!) - 2, width - 1),
+    clip(Math.floor(box[1]!) - 2, height - 1),
+    clip(Math.ceil(box[2]!) + 2, width - 1),
+    clip(Math.ceil(box[3]!) + 2, height - 1),
   ];
 }

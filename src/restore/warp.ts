@@ -1,4 +1,4 @@
-import { invert, scaleOf, type Affine } from './affine.ts';
+import { invert, scaleOf, squareBox, type Affine } from './affine.ts';
 import type { RgbImage } from './image.ts';
 import { clampByte, sampleCubic } from './cubic.ts';
 
@@ -34,21 +34,14 @@ export type Rect = [number, number, number, number];
  * `at` = its corner, gives exactly the crop the whole frame gives.
  */
 export function warpSourceRect(width: number, height: number, toCrop: Affine, size: number): Rect {
-  const inv = invert(toCrop);
   // sample positions lie within half a crop pixel of the crop's pixel centres
-  const xs: number[] = [], ys: number[] = [];
-  for (const u of [-0.5, size - 0.5]) {
-    for (const v of [-0.5, size - 0.5]) {
-      xs.push(inv[0] * u + inv[1] * v + inv[2]);
-      ys.push(inv[3] * u + inv[4] * v + inv[5]);
-    }
-  }
+  const box = squareBox(invert(toCrop), -0.5, size - 0.5);
   const clip = (v: number, hi: number) => Math.max(0, Math.min(hi, v));
   return [
-    clip(Math.floor(Math.min(...xs)) - 3, width - 1),
-    clip(Math.floor(Math.min(...ys)) - 3, height - 1),
-    clip(Math.ceil(Math.max(...xs)) + 3, width - 1),
-    clip(Math.ceil(Math.max(...ys)) + 3, height - 1),
+    clip(Math.floor(box[0]!) - 3, width - 1),
+    clip(Math.floor(box[1]!) - 3, height - 1),
+    clip(Math.ceil(box[2]!) + 3, width - 1),
+    clip(Math.ceil(box[3]!) + 3, height - 1),
   ];
 }
 
