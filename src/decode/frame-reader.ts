@@ -1,6 +1,8 @@
 export interface ExactChunksOptions {
   /** Two buffers take turns instead of a fresh one per chunk (see decodeFrames' reuseBuffers). */
   reuse?: boolean;
+  /** Where each chunk's buffer comes from when not reused (default: a fresh one). */
+  alloc?: (size: number) => Buffer;
   /** Filled in at the end: bytes left over that did not make a whole chunk. */
   state?: { leftover: number };
 }
@@ -13,7 +15,8 @@ export async function* exactChunks(source: AsyncIterable<Uint8Array>, size: numb
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
   const pool = options.reuse ? [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] : null;
   let turn = 0;
-  const fresh = (): Buffer => (pool ? (pool[turn++ % pool.length] as Buffer) : Buffer.allocUnsafe(size));
+  const alloc = options.alloc ?? ((n: number) => Buffer.allocUnsafe(n));
+  const fresh = (): Buffer => (pool ? (pool[turn++ % pool.length] as Buffer) : alloc(size));
   let buf: Buffer | null = null;
   let filled = 0;
   for await (const chunk of source) {

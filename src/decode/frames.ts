@@ -2,6 +2,7 @@ import path from 'node:path';
 import { EXIT, GpenError, InputError, UsageError } from '../errors.ts';
 import { ffmpegCapabilities, ffmpegInputUrl, isErrorLine, runFfmpeg, type FfmpegHandle } from '../ffmpeg/index.ts';
 import { decodeArgs, frameBytes, type DecodePixelFormat, type FrameRange } from './decode-args.ts';
+import type { FramePool } from './frame-pool.ts';
 import { exactChunks } from './frame-reader.ts';
 import { FrameTimes } from './frame-times.ts';
 import type { MediaInfo } from './media-info.ts';
@@ -29,6 +30,8 @@ export interface DecodeOptions {
    * until the next frame is pulled: copy it to keep it longer. Without this, every frame owns its buffer.
    */
   reuseBuffers?: boolean;
+  /** Otherwise, frames' buffers come from this pool (the consumer gives each back when done with it). */
+  pool?: FramePool;
   /**
    * With `frames`: the pts of frame `frames.start` as a full decode of this file reported it. Decoding then
    * seeks there instead of decoding every earlier frame. The caller must check that the frames it gets are
@@ -102,10 +105,11 @@ async function* decode(abs: string, info: MediaInfo, options: DecodeOptions, ran
   let produced = 0;
   let lastPts: number | null = null;
   const state = { leftover: 0 };
+  const pool = options.pool;
   try {
     const stdout = handle.stdout;
     if (!stdout) throw new Error('runFfmpeg gave no stdout despite stdout: "pipe"');
-    for await (const data of exactChunks(stdout, frameBytes(width, height, pixelFormat), { reuse: options.reuseBuffers, state })) {
+    for await (const data of exactChunks(stdout, frameBytes(width, height, pixelFormat), { reuse: options.reuseBuffers, state, ...(pool ? { alloc: (n: number) => pool.take(n) } : {}) })) {
       signal?.throwIfAborted();
       // Without showinfo's time (an ffmpeg that logs differently) fall back to one frame period on.
       const shown = await times.take(produced);

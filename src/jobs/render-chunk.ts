@@ -1,5 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { decodeFrames, probeMedia, type Frame, type MediaInfo } from '../decode/index.ts';
+import { decodeFrames, probeMedia, type Frame, type FramePool, type MediaInfo } from '../decode/index.ts';
 import { isSeekPoint } from './frame-fingerprint.ts';
 import { prepareOutput } from '../encode/index.ts';
 import { GpenError, InputError, TransientError } from '../errors.ts';
@@ -58,7 +58,7 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
     // Warm-up frames before chunk.start are restored for the blend's history, not written.
     firstOutput: chunk.start,
     encode: { frames: { start: chunk.start, end: chunk.end }, videoOnly: true },
-    tracked: () => tracks.attach(chunkSource(job, chunk, info, signal, req.warn), { copyFrames: false, ...(signal ? { signal } : {}) }),
+    tracked: (_models, _timer, pool) => tracks.attach(chunkSource(job, chunk, info, pool, signal, req.warn), { copyFrames: false, ...(signal ? { signal } : {}) }),
     verify(result) {
       if (result.framesWritten === total) return;
       throw new InputError('E_CHUNK_SHORT', `${job.input.path}: chunk ${chunk.index} (frames ${chunk.start}–${chunk.end}) got ${result.framesWritten} frames where the plan counted ${total}: the input decodes differently than when it was planned. Plan the job again.`);
@@ -76,9 +76,9 @@ export async function renderChunk(req: RenderChunkRequest): Promise<RenderChunkR
  * decoding from the start instead when the first frame after the seek is not the planned one (a
  * container without an index, broken timestamps) — slower, never wrong.
  */
-async function* chunkSource(job: JobManifest, chunk: JobChunk, info: MediaInfo, signal: AbortSignal | undefined, warn?: (m: string) => void): AsyncGenerator<Frame> {
+async function* chunkSource(job: JobManifest, chunk: JobChunk, info: MediaInfo, pool: FramePool, signal: AbortSignal | undefined, warn?: (m: string) => void): AsyncGenerator<Frame> {
   const frames = { start: chunk.decodeFrom, end: chunk.end };
-  const common = { pixelFormat: 'rgb24' as const, frames, ...(signal ? { signal } : {}) };
+  const common = { pixelFormat: 'rgb24' as const, frames, pool, ...(signal ? { signal } : {}) };
   if (chunk.seek) {
     const it = decodeFrames(job.input.path, info, { ...common, seekPts: chunk.seek.pts })[Symbol.asyncIterator]();
     let landed = false;

@@ -4,6 +4,7 @@ import { getModel } from '../models/registry.ts';
 import { isModelPath, resolveRestorerModel } from '../models/resolve.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import { OnnxRestorer } from '../restore/onnx-restorer.ts';
+import { widenHeapGrowth } from '../runtime/heap-growth.ts';
 import { lowerCallingThread } from '../runtime/priority.ts';
 import { markStage } from '../runtime/stage-clock.ts';
 import type { Restorer } from '../restore/restorer.ts';
@@ -19,6 +20,8 @@ export interface OpenModels {
 
 /** Finds, converts if needed, and loads the restorer (and the detector unless tracks are given). */
 export async function openModels(options: RestoreOptions, ctx: { needDetector: boolean; signal?: AbortSignal; warn?: (m: string) => void }): Promise<OpenModels> {
+  // process-wide, like the priority below: the pipeline's heaps churn, and collecting them less often saves CPU
+  widenHeapGrowth();
   const modelsDir = resolveModelsDir({ cliDir: options.modelsDir });
   const detectorPath = ctx.needDetector ? locateAll(options.model, modelsDir) : null;
   const model = await resolveRestorerModel(options.model, modelsDir, { precision: options.fp16 ? 'float16' : 'float32', ...(ctx.signal ? { signal: ctx.signal } : {}) });

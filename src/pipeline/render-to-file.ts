@@ -1,4 +1,4 @@
-import type { MediaInfo } from '../decode/index.ts';
+import { FramePool, type MediaInfo } from '../decode/index.ts';
 import { encodeVideo, type EncodeOptions, type EncodeResult, type PreparedOutput } from '../encode/index.ts';
 import type { RestoreOptions } from '../options/option-table.ts';
 import type { TrackedFrame } from '../track/index.ts';
@@ -14,8 +14,11 @@ export interface RenderToFileRequest {
   /** reserved by the caller; committed here on success, discarded on failure */
   output: PreparedOutput;
   needDetector: boolean;
-  /** the tracked frames to restore, given the opened models */
-  tracked: (models: OpenModels, timer: StageTimer) => AsyncIterable<TrackedFrame> | Promise<AsyncIterable<TrackedFrame>>;
+  /**
+   * The tracked frames to restore, given the opened models. Frames decoded into `pool`'s buffers
+   * go back to it once encoded (or skipped), so their frame objects must not be kept past that.
+   */
+  tracked: (models: OpenModels, timer: StageTimer, pool: FramePool) => AsyncIterable<TrackedFrame> | Promise<AsyncIterable<TrackedFrame>>;
   /** frames to write, for progress */
   total: number;
   /** frames before this source index are restored (the blend's history) but not written */
@@ -47,15 +50,20 @@ export async function renderToFile(req: RenderToFileRequest): Promise<Summary> {
   let frames = 0;
   let faces = 0;
   try {
-    const tracked = await req.tracked(models, timer);
+    const pool = new FramePool();
+    const tracked = await req.tracked(models, timer, pool);
     const restored = restoreFrames(tracked, { restorer: models.restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
     async function* toEncoder() {
       for await (const r of restored) {
-        if (r.tracked.frame.index < firstOutput) continue;
-        frames++;
-        faces += r.faces;
-        progress.update({ frame: frames, total: req.total, faces });
-        yield { data: r.tracked.frame.data };
+        const data = r.tracked.frame.data;
+        if (r.tracked.frame.index >= firstOutput) {
+          frames++;
+          faces += r.faces;
+          progress.update({ frame: frames, total: req.total, faces });
+          // resumed only once the encoder has written the frame (pump awaits each write)
+          yield { data };
+        }
+        pool.give(data);
       }
     }
     const result = await encodeVideo(toEncoder(), { output: output.tempPath, source: req.info, ...encoderSettings(options), ...req.encode, ...(signal ? { signal } : {}) });

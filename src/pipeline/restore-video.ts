@@ -35,9 +35,9 @@ export async function restoreVideo(req: RestoreRequest): Promise<Summary> {
     needDetector: !req.tracksFile,
     total: range ? Math.min(range.end, info.video.frameCount) - range.start : info.video.frameCount,
     encode: range ? { frames: range } : {},
-    async tracked(models, timer) {
-      // Each decoded frame owns its buffer, so later stages keep frames without copying them again.
-      const decoded = decodeFrames(req.input, info, { pixelFormat: 'rgb24', ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
+    async tracked(models, timer, pool) {
+      // Each decoded frame owns its buffer until it is encoded, so later stages keep frames without copying them again.
+      const decoded = decodeFrames(req.input, info, { pixelFormat: 'rgb24', pool, ...(range ? { frames: range } : {}), ...(signal ? { signal } : {}) });
       return req.tracksFile
         ? (await readTracksFile(req.tracksFile, info)).attach(decoded, { copyFrames: false, ...(signal ? { signal } : {}) })
         : trackFrames(decoded, timedDetector(models.detector!, timer), { ...trackOptionsOf(options), copyFrames: false, ...(signal ? { signal } : {}) });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FramePool } from '../../src/decode/frame-pool.ts';
 import { decodeFrames, type Frame } from '../../src/decode/frames.ts';
 import { probeMedia } from '../../src/decode/probe.ts';
 import { UsageError } from '../../src/errors.ts';
@@ -61,6 +62,22 @@ describe('decodeFrames: exact pixels', () => {
       expect(f.data.length).toBe(W * H * 3);
       expect(f.data.equals(source[i] as Buffer)).toBe(true);
     });
+  });
+
+  it('decodes into a pool\'s buffers, reusing each one given back, with the same bytes', async () => {
+    const file = await clipFromFrames(source, { width: W, height: H, fps: FPS, inputPixFmt: 'rgb24', codec: 'ffv1', codecPixFmt: 'bgr0', container: 'mkv' });
+    const pool = new FramePool();
+    const seen = new Set<ArrayBufferLike>();
+    let count = 0;
+    for await (const f of decodeFrames(file, await probeMedia(file), { pixelFormat: 'rgb24', pool })) {
+      expect(f.data.equals(source[f.index] as Buffer)).toBe(true);
+      seen.add(f.data.buffer);
+      count++;
+      // handed back before the next frame is pulled: the decoder writes that frame into it
+      pool.give(f.data);
+    }
+    expect(count).toBe(COUNT);
+    expect(seen.size).toBe(1);
   });
 
   it('decodes lossless H.264 RGB (libx264rgb -qp 0 in mp4) to the very same bytes', async () => {
