@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 
 /**
  * Per-stage time accounting shared by the pipeline's threads. Wall time is always counted; CPU time
@@ -21,12 +21,24 @@ export const stageTotals: StageTotals = { wallMs: {}, cpuMs: {} };
 
 let schedstatUsable = stageCpuEnabled;
 
+/**
+ * Open schedstat files, by path: reading one again from offset 0 regenerates it, which costs a
+ * quarter of an open-read-close (3 µs against 14 per call here). Per isolate, so per thread:
+ * `/proc/thread-self` names the thread that opened it.
+ */
+const schedstatFds = new Map<string, number>();
+const schedstatBuf = Buffer.alloc(64);
+
 /** CPU time of a thread in milliseconds (default: the calling one), or NaN where it cannot be read. */
 export function threadCpuMs(tid?: string): number {
   if (!schedstatUsable) return Number.NaN;
+  const path = tid ? `/proc/self/task/${tid}/schedstat` : '/proc/thread-self/schedstat';
   try {
-    const text = readFileSync(tid ? `/proc/self/task/${tid}/schedstat` : '/proc/thread-self/schedstat', 'utf8');
-    return Number(text.slice(0, text.indexOf(' '))) / 1e6;
+    let fd = schedstatFds.get(path);
+    if (fd === undefined) schedstatFds.set(path, (fd = openSync(path, 'r')));
+    const n = readSync(fd, schedstatBuf, 0, schedstatBuf.length, 0);
+    const end = schedstatBuf.indexOf(32);
+    return Number(schedstatBuf.latin1Slice(0, end >= 0 && end < n ? end : n)) / 1e6;
   } catch {
     if (!tid) schedstatUsable = false;
     return Number.NaN;
