@@ -28,7 +28,7 @@ describe('FramePool', () => {
     pool.give(whole.subarray(0, SIZE));
     pool.give(new Uint8Array(SIZE));
     const moved = pool.take(SIZE);
-    structuredClone(moved.buffer, { transfer: [moved.buffer] });
+    structuredClone(moved.buffer, { transfer: [moved.buffer as ArrayBuffer] });
     pool.give(moved);
     expect(pool.idle).toBe(0);
     for (let i = 0; i < 3; i++) pool.give(Buffer.allocUnsafe(SIZE));
