@@ -38,7 +38,7 @@ export function threadCpuMs(tid?: string): number {
     if (fd === undefined) schedstatFds.set(path, (fd = openSync(path, 'r')));
     const n = readSync(fd, schedstatBuf, 0, schedstatBuf.length, 0);
     const end = schedstatBuf.indexOf(32);
-    return Number(schedstatBuf.latin1Slice(0, end >= 0 && end < n ? end : n)) / 1e6;
+    return Number(schedstatBuf.toString('latin1', 0, end >= 0 && end < n ? end : n)) / 1e6;
   } catch {
     if (!tid) schedstatUsable = false;
     return Number.NaN;
