@@ -59,6 +59,8 @@ const exact = procCpuMs('self', 'children') - children0;
 for (const role of Object.keys(ffmpegMs)) ffmpegMs[role] = sampled > 0 ? (ffmpegMs[role]! * exact) / sampled : 0;
 
 let pureInferMs: number | null = null;
+/** the process's CPU during the pure inference (the model's threads; the rest of the process idles) */
+let pureInferCpuMs: number | null = null;
 if (req.pureInference && summary.stats && summary.stats.crops > 0) {
   // Same model file, device, workers, threads and batch as the pipeline; crops are fed in the same
   // per-frame groups with nothing else running, as many calls in flight as keep every worker busy.
@@ -78,6 +80,7 @@ if (req.pureInference && summary.stats && summary.stats.crops > 0) {
   // warm-up (every worker), as the pipeline's first calls also paid it
   await Promise.all(Array.from({ length: restorer.info.workers }, () => restorer.restore([crop])));
   const inFlight: Promise<unknown>[] = [];
+  const cpu0 = procCpuMs('self');
   const start = performance.now();
   for (let done = 0; done < summary.stats.crops; done += perFrame) {
     inFlight.push(restorer.restore(Array.from({ length: Math.min(perFrame, summary.stats.crops - done) }, () => crop)));
@@ -85,6 +88,7 @@ if (req.pureInference && summary.stats && summary.stats.crops > 0) {
   }
   await Promise.all(inFlight);
   pureInferMs = performance.now() - start;
+  pureInferCpuMs = procCpuMs('self') - cpu0;
   await restorer.close();
 }
 
@@ -97,6 +101,7 @@ process.stdout.write(
     ends,
     ffmpegMs,
     pureInferMs,
+    pureInferCpuMs,
     maxRssMiB: usage.maxRSS / 1024,
     cpuUserMs: usage.userCPUTime / 1000,
     cpuSystemMs: usage.systemCPUTime / 1000,
