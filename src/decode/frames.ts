@@ -3,6 +3,7 @@ import { EXIT, GpenError, InputError, UsageError } from '../errors.ts';
 import { ffmpegCapabilities, ffmpegInputUrl, isErrorLine, runFfmpeg, type FfmpegHandle } from '../ffmpeg/index.ts';
 import { decodeArgs, frameBytes, type DecodePixelFormat, type FrameRange } from './decode-args.ts';
 import type { FramePool } from './frame-pool.ts';
+import { markStage } from '../runtime/stage-clock.ts';
 import { exactChunks } from './frame-reader.ts';
 import { FrameTimes } from './frame-times.ts';
 import type { MediaInfo } from './media-info.ts';
@@ -117,6 +118,7 @@ async function* decode(abs: string, info: MediaInfo, options: DecodeOptions, ran
       const seconds: number = shown !== null ? shown + Math.max(0, seekSeconds ?? 0) : (lastPts !== null && video.fps > 0 ? lastPts + 1 / video.fps : (start + produced) / (video.fps || 1));
       lastPts = seconds;
       const frame: Frame = { index: start + produced, pts: seconds, width, height, data };
+      if (produced === 0) markStage('first-frame-decoded');
       produced++;
       yield frame;
     }

@@ -8,7 +8,7 @@ import { widenHeapGrowth } from '../runtime/heap-growth.ts';
 import { lowerCallingThread } from '../runtime/priority.ts';
 import { markStage } from '../runtime/stage-clock.ts';
 import type { Restorer } from '../restore/restorer.ts';
-import { createYunetDetector, type Detector } from '../track/index.ts';
+import { YunetDetector, type Detector } from '../track/index.ts';
 
 export interface OpenModels {
   restorer: Restorer;
@@ -18,14 +18,41 @@ export interface OpenModels {
   close(): Promise<void>;
 }
 
+/** Models as startModels returns them: the detector loaded, the restorer still loading in its workers. */
+export interface StartedModels extends Omit<OpenModels, 'restorer'> {
+  /** settles once the restorer's workers have loaded the model (marks 'models-ready') */
+  restorer: Promise<Restorer>;
+}
+
 /** Finds, converts if needed, and loads the restorer (and the detector unless tracks are given). */
-export async function openModels(options: RestoreOptions, ctx: { needDetector: boolean; signal?: AbortSignal; warn?: (m: string) => void }): Promise<OpenModels> {
+export async function openModels(options: RestoreOptions, ctx: OpenModelsContext): Promise<OpenModels> {
+  const started = await startModels(options, ctx);
+  try {
+    return { ...started, restorer: await started.restorer };
+  } catch (e) {
+    await started.close();
+    throw e;
+  }
+}
+
+interface OpenModelsContext {
+  needDetector: boolean;
+  signal?: AbortSignal;
+  warn?: (m: string) => void;
+}
+
+/**
+ * openModels, returning as soon as the detector is ready while the restorer's workers still load
+ * the model: the caller decodes and detects the first frames (the tracker's look-ahead) meanwhile,
+ * instead of after the load, so the first face is ready for the model when the model is.
+ */
+export async function startModels(options: RestoreOptions, ctx: OpenModelsContext): Promise<StartedModels> {
   // process-wide, like the priority below: the pipeline's heaps churn, and collecting them less often saves CPU
   widenHeapGrowth();
   const modelsDir = resolveModelsDir({ cliDir: options.modelsDir });
   const detectorPath = ctx.needDetector ? locateAll(options.model, modelsDir) : null;
   const model = await resolveRestorerModel(options.model, modelsDir, { precision: options.fp16 ? 'float16' : 'float32', ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  const restorer = await OnnxRestorer.create({
+  const loading = await OnnxRestorer.start({
     modelPath: model.onnxPath,
     device: options.device,
     ...(options.workers > 0 ? { workers: options.workers } : {}),
@@ -34,24 +61,36 @@ export async function openModels(options: RestoreOptions, ctx: { needDetector: b
     ...(ctx.warn ? { onFallback: ctx.warn, onWarning: ctx.warn } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  // After the model's workers exist, so they keep this thread's priority and what starts later does not.
-  const lowered = restorer.info.provider === 'cpu' ? lowerCallingThread(options.helperNice) : null;
-  let detector: Detector | null = null;
-  try {
-    // The detector keeps its low floor: weaker detections keep tracks alive; the tracker applies detectThreshold to births.
-    if (detectorPath) detector = await createYunetDetector({ modelPath: detectorPath });
-  } catch (e) {
-    await restorer.close();
-    throw e;
-  }
-  markStage('models-ready');
+  // After the model's workers exist, so they keep this thread's priority and what starts later does
+  // not. Decided by the device asked for: the detector and the decoder start before the load ends.
+  const lowered = options.device === 'cpu' ? lowerCallingThread(options.helperNice) : null;
+  // The detector keeps its low floor: weaker detections keep tracks alive; the tracker applies detectThreshold to births.
+  const detecting = detectorPath ? YunetDetector.create({ modelPath: detectorPath }) : null;
+  const loaded = Promise.all([loading.ready, detecting]).then(([restorer]) => {
+    markStage('models-ready');
+    return restorer;
+  });
+  // each failure reaches the caller through `restorer` (and a detector's through detect() too)
+  for (const p of [loading.ready, detecting, loaded]) p?.catch(() => {});
   return {
-    restorer,
-    detector,
+    restorer: loaded,
+    detector: detecting ? whenLoaded(detecting) : null,
     helperNice: lowered,
     async close() {
-      await Promise.all([restorer.close(), detector?.close()]);
+      await Promise.all([loading.ready.then((r) => r.close(), () => {}), detecting?.then((d) => d.close(), () => {})]);
     },
+  };
+}
+
+/**
+ * The detector while its worker still loads: calls wait for it, so the decoder can start at once.
+ * The YuNet worker takes about as long to start as the tracker's look-ahead takes to decode.
+ */
+function whenLoaded(ready: Promise<YunetDetector>): Detector & Pick<YunetDetector, 'detectNear'> {
+  return {
+    detect: async (frame, signal) => (await ready).detect(frame, signal),
+    detectNear: async (frame, near, signal) => (await ready).detectNear(frame, near, signal),
+    close: () => ready.then((d) => d.close(), () => {}),
   };
 }
 

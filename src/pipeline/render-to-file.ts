@@ -3,8 +3,9 @@ import { encodeVideo, type EncodeOptions, type EncodeResult, type PreparedOutput
 import type { RestoreOptions } from '../options/option-table.ts';
 import type { TrackedFrame } from '../track/index.ts';
 import { encoderSettings } from './encoder-settings.ts';
-import { openModels, type OpenModels } from './open-models.ts';
+import { startModels, type StartedModels } from './open-models.ts';
 import { createProgress, type Summary } from './progress.ts';
+import { PullAhead } from './pull-ahead.ts';
 import { restoreFrames } from './restore-frames.ts';
 import { StageTimer } from './stage-timer.ts';
 
@@ -18,7 +19,7 @@ export interface RenderToFileRequest {
    * The tracked frames to restore, given the opened models. Frames decoded into `pool`'s buffers
    * go back to it once encoded (or skipped), so their frame objects must not be kept past that.
    */
-  tracked: (models: OpenModels, timer: StageTimer, pool: FramePool) => AsyncIterable<TrackedFrame> | Promise<AsyncIterable<TrackedFrame>>;
+  tracked: (models: StartedModels, timer: StageTimer, pool: FramePool) => AsyncIterable<TrackedFrame> | Promise<AsyncIterable<TrackedFrame>>;
   /** frames to write, for progress */
   total: number;
   /** frames before this source index are restored (the blend's history) but not written */
@@ -32,6 +33,12 @@ export interface RenderToFileRequest {
 }
 
 /**
+ * Decoded frames held ahead of the restore stage while the model loads (beyond the tracker's own
+ * look-ahead): enough for the first second or so of most videos, a bound on memory for any.
+ */
+const PULL_AHEAD_BYTES = 96 * 2 ** 20;
+
+/**
  * The restore pipeline from tracked frames to a committed file: models opened, frames restored
  * and encoded as one pull-driven chain, progress reported, the output committed only when all of
  * it is written and removed on any failure.
@@ -40,7 +47,7 @@ export async function renderToFile(req: RenderToFileRequest): Promise<Summary> {
   const { options, output, signal } = req;
   const started = performance.now();
   // A model that is missing or fails to load must not leave the reserved temp file behind.
-  const models = await openModels(options, { needDetector: req.needDetector, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
+  const models = await startModels(options, { needDetector: req.needDetector, ...(signal ? { signal } : {}), ...(req.warn ? { warn: req.warn } : {}) }).catch(async (e: unknown) => {
     await output.discard();
     throw e;
   });
@@ -49,10 +56,13 @@ export async function renderToFile(req: RenderToFileRequest): Promise<Summary> {
   const firstOutput = req.firstOutput ?? 0;
   let frames = 0;
   let faces = 0;
+  let tracked: PullAhead<TrackedFrame> | null = null;
   try {
     const pool = new FramePool();
-    const tracked = await req.tracked(models, timer, pool);
-    const restored = restoreFrames(tracked, { restorer: models.restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
+    // Decoding and detection start now, while the restorer's workers still load the model.
+    tracked = new PullAhead(await req.tracked(models, timer, pool), (held) => held.reduce((n, t) => n + t.frame.data.byteLength, 0) >= PULL_AHEAD_BYTES);
+    const restorer = await models.restorer;
+    const restored = restoreFrames(tracked, { restorer, template: options.template, temporalBlend: options.temporalBlend, timer, ...(signal ? { signal } : {}) });
     async function* toEncoder() {
       for await (const r of restored) {
         const data = r.tracked.frame.data;
@@ -71,13 +81,15 @@ export async function renderToFile(req: RenderToFileRequest): Promise<Summary> {
     await output.commit();
   } catch (e) {
     progress.stop();
+    // frames pulled ahead that nothing will take: stop the decoder that makes them
+    await tracked?.cancel();
     await output.discard();
     throw e;
   } finally {
     await models.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const r = models.restorer.stats();
+  const r = (await models.restorer).stats();
   const summary: Summary = { frames, facesRestored: faces, seconds, fps: frames / seconds, stats: { stageMs: timer.ms, inferMs: r.inferMs, inferCalls: r.calls, crops: r.crops } };
   progress.finish(summary);
   return summary;

@@ -111,6 +111,16 @@ export class OnnxRestorer implements Restorer {
   }
 
   static async create(options: OnnxRestorerOptions): Promise<OnnxRestorer> {
+    return (await OnnxRestorer.start(options)).ready;
+  }
+
+  /**
+   * Starts the workers and returns once they exist, while they still load the model: `ready`
+   * settles when every one has (or rejects, with the workers ended). The caller can start other
+   * work meanwhile (decoding and detecting the first frames), and threads it starts from now on
+   * are not the model's.
+   */
+  static async start(options: OnnxRestorerOptions): Promise<{ ready: Promise<OnnxRestorer> }> {
     const device = options.device ?? 'cpu';
     const count = Math.max(1, options.workers ?? (device === 'cpu' ? 1 : 2));
     const threads = Math.max(1, options.threads ?? Math.floor(availableParallelism() / count));
@@ -120,32 +130,35 @@ export class OnnxRestorer implements Restorer {
     const stop = new SharedArrayBuffer(4);
     const init: WorkerInit = { modelPath: options.modelPath, optimizedPath: optimized.path, device, intraOpThreads: threads, spin: options.spin ?? false, stop };
     const workers = Array.from({ length: count }, () => spawnWorker(new URL('./infer-worker.ts', import.meta.url), { ...init }));
-    let readies: WorkerReady[];
-    try {
-      readies = await Promise.all(workers.map((w) => waitReady<WorkerReady>(w)));
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
-    }
-    const first = readies[0]!;
-    const failure = readies.find((r) => r.optimizedFailure)?.optimizedFailure;
-    if (failure && optimized.path) {
-      // The next run makes it again.
-      await rm(optimized.path, { force: true });
-      options.onWarning?.(`the optimized copy of ${options.modelPath} did not load (${failure}); removed it and loaded the model as it is.`);
-    }
-    if (first.fallbackReason) {
-      options.onFallback?.(`--device ${device} is not available (${first.fallbackReason}); running on the CPU instead. See README, "GPU".`);
-    }
-    const info: RestorerInfo = {
-      size: first.size,
-      maxBatch: Math.min(first.maxBatch, Math.max(1, options.batch ?? (device === 'cpu' ? 1 : 8))),
-      inputName: first.inputName,
-      outputName: first.outputName,
-      provider: first.provider,
-      workers: count,
-    };
-    return new OnnxRestorer(info, workers.map((worker) => ({ worker, sent: new Map() })), info.maxBatch, options.warpHereRatio, new Int32Array(stop), Math.max(1, options.perWorker ?? 2));
+    const ready = (async () => {
+      let readies: WorkerReady[];
+      try {
+        readies = await Promise.all(workers.map((w) => waitReady<WorkerReady>(w)));
+      } catch (e) {
+        await Promise.all(workers.map((w) => w.terminate()));
+        throw e;
+      }
+      const first = readies[0]!;
+      const failure = readies.find((r) => r.optimizedFailure)?.optimizedFailure;
+      if (failure && optimized.path) {
+        // The next run makes it again.
+        await rm(optimized.path, { force: true });
+        options.onWarning?.(`the optimized copy of ${options.modelPath} did not load (${failure}); removed it and loaded the model as it is.`);
+      }
+      if (first.fallbackReason) {
+        options.onFallback?.(`--device ${device} is not available (${first.fallbackReason}); running on the CPU instead. See README, "GPU".`);
+      }
+      const info: RestorerInfo = {
+        size: first.size,
+        maxBatch: Math.min(first.maxBatch, Math.max(1, options.batch ?? (device === 'cpu' ? 1 : 8))),
+        inputName: first.inputName,
+        outputName: first.outputName,
+        provider: first.provider,
+        workers: count,
+      };
+      return new OnnxRestorer(info, workers.map((worker) => ({ worker, sent: new Map() })), info.maxBatch, options.warpHereRatio, new Int32Array(stop), Math.max(1, options.perWorker ?? 2));
+    })();
+    return { ready };
   }
 
   async restore(crops: Uint8Array[], signal?: AbortSignal): Promise<Uint8Array[]> {

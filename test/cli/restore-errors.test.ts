@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -133,6 +134,20 @@ describeShared('restore: every error exits with its code, one message, and leave
     expectFailure(onlyRestorer, 3, /Model "gpen-bfr-512" is not installed: GPEN-BFR-512\.pth not found in .*Fetch it with: npx gpen-video models fetch gpen-bfr-512$/);
     expect(filesIn(dir)).toEqual([]);
     expect(filesIn(empty)).toEqual([]);
+  });
+
+  it('a restorer model that fails to load while the first frames are decoded: 2, no file, no ffmpeg left running', async () => {
+    const dir = outDir();
+    // the decoder and the detector start while the restorer's workers load the model
+    const broken = tempPath('broken-restorer.onnx');
+    writeFileSync(broken, Buffer.alloc(4096, 7));
+    const input = await portraitClip({ width: 320, height: 240, fps: 10, duration: 6 });
+    const r = runCli(['restore', input, '-o', path.join(dir, 'out.mp4'), '--model', broken, '--progress', 'none'], modelsEnv());
+    expectFailure(r, 2, /Load model from .*broken-restorer\.onnx failed/);
+    expect(filesIn(dir)).toEqual([]);
+    // no decoder left behind: nothing still reads the clip
+    const readers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(input) && l.includes('ffmpeg'));
+    expect(readers).toEqual([]);
   });
 
   it('bad option values: 2', () => {
