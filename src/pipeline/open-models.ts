@@ -18,10 +18,16 @@ export interface OpenModels {
   close(): Promise<void>;
 }
 
-/** Models as startModels returns them: the detector loaded, the restorer still loading in its workers. */
+/** Models as startModels returns them, still loading in their workers: detector calls wait for the detector. */
 export interface StartedModels extends Omit<OpenModels, 'restorer'> {
-  /** settles once the restorer's workers have loaded the model (marks 'models-ready') */
+  /** settles once both models are loaded (marks 'models-ready'), or with either's failure */
   restorer: Promise<Restorer>;
+}
+
+interface OpenModelsContext {
+  needDetector: boolean;
+  signal?: AbortSignal;
+  warn?: (m: string) => void;
 }
 
 /** Finds, converts if needed, and loads the restorer (and the detector unless tracks are given). */
@@ -35,16 +41,10 @@ export async function openModels(options: RestoreOptions, ctx: OpenModelsContext
   }
 }
 
-interface OpenModelsContext {
-  needDetector: boolean;
-  signal?: AbortSignal;
-  warn?: (m: string) => void;
-}
-
 /**
- * openModels, returning as soon as the detector is ready while the restorer's workers still load
- * the model: the caller decodes and detects the first frames (the tracker's look-ahead) meanwhile,
- * instead of after the load, so the first face is ready for the model when the model is.
+ * openModels, returning once the models' workers are started, while they load: the caller decodes
+ * and detects the first frames (the tracker's look-ahead) meanwhile instead of after the load, so
+ * a face is ready for the model sooner after the model is.
  */
 export async function startModels(options: RestoreOptions, ctx: OpenModelsContext): Promise<StartedModels> {
   // process-wide, like the priority below: the pipeline's heaps churn, and collecting them less often saves CPU
