@@ -1,8 +1,8 @@
 /**
  * GPEN-architecture models (random weights) on onnxruntime-node's CPU provider, with the session
  * options the pipeline's inference worker uses (src/restore/session-options.ts): time per face at
- * each batch size, float32 vs float16 weights, the float16 output's relative L2 distance from the
- * float32 one, and each float32 batch-1 time against the issue's reference (GPEN-256 175 ms,
+ * each batch size, float32 vs float16 weights vs float16 arithmetic ('half', what the pipeline converts
+ * checkpoints to for NVIDIA GPUs), each one's relative L2 distance from the float32 output, and each float32 batch-1 time against the issue's reference (GPEN-256 175 ms,
  * GPEN-512 2.3 s a face, onnxruntime-node, 2 intra-op threads, batch 1).
  * Run: npx tsx bench/model-inference.ts [--sizes 256,512] [--batches 1,2,4] [--threads 2] [--runs 3] [--spin]
  * Prints a table and writes bench/results/model-inference.json.
@@ -30,6 +30,8 @@ const batches = values.batches.split(',').map(Number);
 const threads = Number(values.threads);
 const runs = Number(values.runs);
 const REFERENCE_MS: Record<number, number> = { 256: 175, 512: 2300 };
+/** float16: float16-stored weights, float32 arithmetic; half: float16 feature maps (the GPU's conversion, here on the CPU) */
+const PRECISIONS = ['float32', 'float16', 'half'] as const;
 
 interface Row { size: number; precision: WeightPrecision; batch: number; msPerFace: number; modelMiB: number; sessionMs: number; relL2VsFloat32: number | null }
 const rows: Row[] = [];
@@ -47,7 +49,7 @@ for (const size of sizes) {
   const sd = randomGpenStateDict({ size, seed: 1 });
   const probe = new ort.Tensor('float32', Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01)), [1, 3, size, size]);
   let float32Out: Float32Array | null = null;
-  for (const precision of ['float32', 'float16'] as const) {
+  for (const precision of PRECISIONS) {
     const { bytes } = buildGpenGraph(sd, { precision });
     const t0 = performance.now();
     const session = await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin }));
@@ -94,7 +96,7 @@ console.log(fmt(widths.map((w) => '-'.repeat(w))));
 for (const t of table) console.log(fmt(t));
 console.log();
 for (const size of sizes) {
-  for (const precision of ['float32', 'float16'] as const) {
+  for (const precision of PRECISIONS) {
     const own = rows.filter((r) => r.size === size && r.precision === precision);
     const best = own.reduce((a, b) => (b.msPerFace < a.msPerFace ? b : a));
     console.log(`GPEN-${size} ${precision}: ${(1000 / own.find((r) => r.batch === 1)!.msPerFace).toFixed(2)} faces/s at batch 1, best ${(1000 / best.msPerFace).toFixed(2)} faces/s at batch ${best.batch}`);

@@ -23,6 +23,9 @@ export function isModelPath(spec: string): boolean {
   return spec.includes('/') || spec.includes(path.sep) || /\.(onnx|pth|pt)$/i.test(spec);
 }
 
+/** The file-name mark of each precision: conversions are cached apart, random models named apart. */
+export const PRECISION_SUFFIX: Record<WeightPrecision, string> = { float32: '', float16: '-fp16w', half: '-half' };
+
 /**
  * Turns `--model NAME|PATH` into an ONNX file. Checkpoints are converted once and cached in
  * `<models dir>/converted/` under their content hash, so a renamed or re-downloaded copy of the
@@ -42,7 +45,7 @@ export async function resolveRestorerModel(spec: string, modelsDir: ResolvedMode
   const precision = options.precision ?? 'float32';
   const hash = await sha256File(file, options.signal ? { signal: options.signal } : {});
   const cacheDir = path.join(modelsDir.dir, 'converted');
-  const onnxPath = path.join(cacheDir, `gpen-${hash.slice(0, 24)}${precision === 'float16' ? '-fp16w' : ''}.onnx`);
+  const onnxPath = path.join(cacheDir, `gpen-${hash.slice(0, 24)}${PRECISION_SUFFIX[precision]}.onnx`);
   if (existsSync(onnxPath)) return { onnxPath, entry, origin: 'converted-cached' };
   mkdirSync(cacheDir, { recursive: true });
   await convertCheckpoint(file, onnxPath, { precision, sourceSha256: hash });

@@ -17,7 +17,7 @@ export const RestoreOptionsSchema = z.strictObject({
   workers: z.int().min(0).describe('inference workers (0 = 1 on CPU, 2 on GPUs)'),
   batch: z.int().min(0).max(64).describe('faces per inference call, at most (0 = 1 on CPU, 8 on GPUs)'),
   helperNice: z.int().min(0).max(19).describe('nice increment for decode, detect, blend, paste and encode while the model runs on the CPU, so the model keeps the cores (0 = equal priority; Linux)'),
-  fp16: z.boolean().describe('convert .pth checkpoints with float16 weights'),
+  fp16: z.boolean().describe('convert .pth checkpoints with float16-stored weights (CPU); on --device cuda|tensorrt they are converted for float16 arithmetic regardless'),
   template: z.enum(['gpen', 'ffhq']).describe('alignment template'),
   temporalBlend: z.number().min(0).max(1).describe('weight of the previous restored face where nothing moved (0 = off)'),
   landmarkSmoothing: z.number().min(0).max(1).describe('temporal smoothing of landmarks (0 = raw detections)'),

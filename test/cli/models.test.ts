@@ -21,6 +21,18 @@ describeShared('gpen-video models convert', () => {
     expect(relativeL2(y.data as Float32Array, readF32(sharedPath('golden/gpen-small-128/output.f32')))).toBeLessThanOrEqual(1e-4);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('--half: float16 arithmetic, float32 inputs and outputs, within 1e-3 of the official output', async () => {
+    const out = path.join(dir, 'g-half.onnx');
+    const r = runCli(['models', 'convert', sharedPath('golden/gpen-small-128/weights.pth'), '-o', out, '--half']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/float16 weights and arithmetic \(float32 inputs and outputs\)/);
+    const s = await ort.InferenceSession.create(out);
+    expect(s.inputMetadata[0]).toMatchObject({ type: 'float32' });
+    const y = (await s.run({ input: new ort.Tensor('float32', readF32(sharedPath('golden/gpen-small-128/input.f32')), [1, 3, 128, 128]) })).output!;
+    expect(y.type).toBe('float32');
+    expect(relativeL2(y.data as Float32Array, readF32(sharedPath('golden/gpen-small-128/output.f32')))).toBeLessThanOrEqual(1e-3);
+  });
 });
 
 describe('gpen-video models', () => {

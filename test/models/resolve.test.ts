@@ -49,5 +49,9 @@ describeShared('resolveRestorerModel with a checkpoint', () => {
     const fp16 = await resolveRestorerModel(b, modelsDir, { precision: 'float16' });
     expect(fp16.origin).toBe('converted');
     expect(fp16.onnxPath).not.toBe(first.onnxPath);
+    const half = await resolveRestorerModel(b, modelsDir, { precision: 'half' });
+    expect(half.origin).toBe('converted');
+    expect([first.onnxPath, fp16.onnxPath]).not.toContain(half.onnxPath);
+    expect(await resolveRestorerModel(a, modelsDir, { precision: 'half' })).toMatchObject({ origin: 'converted-cached', onnxPath: half.onnxPath });
   });
 });

@@ -1,7 +1,7 @@
 import { getPriority } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/options/resolve-options.ts';
-import { openModels } from '../../src/pipeline/open-models.ts';
+import { checkpointPrecision, openModels } from '../../src/pipeline/open-models.ts';
 import { newProcessNice, threadNice } from '../helpers/nice.ts';
 import { testModel } from './fixtures.ts';
 
@@ -41,5 +41,15 @@ describe.runIf(process.platform === 'linux')('openModels: the model keeps the co
     } finally {
       await m.close();
     }
+  });
+});
+
+describe('checkpointPrecision', () => {
+  it('converts checkpoints for float16 arithmetic on NVIDIA GPUs, float32 (or float16-stored weights) elsewhere', () => {
+    expect(checkpointPrecision({ device: 'cuda', fp16: false })).toBe('half');
+    expect(checkpointPrecision({ device: 'tensorrt', fp16: true })).toBe('half');
+    expect(checkpointPrecision({ device: 'cpu', fp16: false })).toBe('float32');
+    expect(checkpointPrecision({ device: 'cpu', fp16: true })).toBe('float16');
+    expect(checkpointPrecision({ device: 'coreml', fp16: false })).toBe('float32');
   });
 });

@@ -6,9 +6,15 @@ import { convertCheckpoint, writeRandomGpen, writeTestModel } from '../../models
 import { fetchModels } from '../../models/fetch.ts';
 import { formatBytes } from '../../models/fetch-progress.ts';
 import { resolveModelsDir } from '../../models/models-dir.ts';
+import type { WeightPrecision } from '../../models/onnx/graph-builder.ts';
+import { PRECISION_SUFFIX } from '../../models/resolve.ts';
 import { listModels } from '../../models/registry.ts';
 import { verifyModels } from '../../models/verify.ts';
 import { intOption, numberOption, printTable } from '../format.ts';
+
+/** --half (float16 arithmetic) implies float16 weights, so it wins over --fp16. */
+const precisionFlag = (o: { fp16?: boolean; half?: boolean }): WeightPrecision => (o.half ? 'half' : o.fp16 ? 'float16' : 'float32');
+const PRECISION_WORDS: Record<WeightPrecision, string> = { float32: 'float32 weights', float16: 'float16 weights, float32 arithmetic', half: 'float16 weights and arithmetic (float32 inputs and outputs)' };
 
 const modelsDirOption = () => new Option('--models-dir <dir>', 'models directory (default: $GPEN_VIDEO_MODELS, else the per-user cache)');
 
@@ -87,13 +93,15 @@ export function registerModelsCommands(program: Command): void {
     .argument('<input>', 'checkpoint file')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .option('--fp16', 'store weights as float16 (half the file; arithmetic stays float32)')
+    .option('--half', 'float16 weights and float16 arithmetic on the feature maps (for GPUs; inputs and outputs stay float32)')
     .option('--key <key>', 'nested state_dict key, e.g. g_ema')
-    .action(async (input: string, opts: { output: string; fp16?: boolean; key?: string }) => {
+    .action(async (input: string, opts: { output: string; fp16?: boolean; half?: boolean; key?: string }) => {
+      const precision = precisionFlag(opts);
       const cfg = await convertCheckpoint(input, path.resolve(opts.output), {
-        precision: opts.fp16 ? 'float16' : 'float32',
+        precision,
         ...(opts.key ? { key: opts.key } : {}),
       });
-      process.stdout.write(`wrote ${opts.output}: GPEN ${cfg.size}×${cfg.size}, channel_multiplier ${cfg.channelMultiplier ?? '-'}, narrow ${cfg.narrow}, ${opts.fp16 ? 'float16' : 'float32'} weights\n`);
+      process.stdout.write(`wrote ${opts.output}: GPEN ${cfg.size}×${cfg.size}, channel_multiplier ${cfg.channelMultiplier ?? '-'}, narrow ${cfg.narrow}, ${PRECISION_WORDS[precision]}\n`);
     });
 
   models
@@ -104,15 +112,17 @@ export function registerModelsCommands(program: Command): void {
     .addOption(new Option('--narrow <x>', 'channel narrowing (default: 0.5 up to 256, else 1)').argParser(numberOption))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption).default(1))
     .option('--fp16', 'store weights as float16')
+    .option('--half', 'float16 weights and float16 arithmetic on the feature maps (for GPUs)')
     .option('-o, --output <file>', 'ONNX file to write (default: gpen-random-<S>.onnx)')
-    .action(async (opts: { size: number; channelMultiplier?: number; narrow?: number; seed: number; fp16?: boolean; output?: string }) => {
-      const output = path.resolve(opts.output ?? `gpen-random-${opts.size}${opts.fp16 ? '-fp16w' : ''}.onnx`);
+    .action(async (opts: { size: number; channelMultiplier?: number; narrow?: number; seed: number; fp16?: boolean; half?: boolean; output?: string }) => {
+      const precision = precisionFlag(opts);
+      const output = path.resolve(opts.output ?? `gpen-random-${opts.size}${PRECISION_SUFFIX[precision]}.onnx`);
       let cfg;
       try {
         cfg = await writeRandomGpen(output, {
           size: opts.size,
           seed: opts.seed,
-          precision: opts.fp16 ? 'float16' : 'float32',
+          precision,
           ...(opts.channelMultiplier === undefined ? {} : { channelMultiplier: opts.channelMultiplier }),
           ...(opts.narrow === undefined ? {} : { narrow: opts.narrow }),
         });

@@ -3,7 +3,7 @@ import { GraphBuilder, f, type WeightPrecision } from '../onnx/graph-builder.ts'
 import { inferGpenConfig, normaliseKeys, requireTensor, type GpenConfig } from './config.ts';
 
 export interface GpenGraphOptions {
-  /** storage precision of the weights; arithmetic stays float32 */
+  /** float32, float16 weights with float32 arithmetic, or half: float16 feature maps (see WeightPrecision) */
   precision?: WeightPrecision;
   /** also output the encoder latent (`latent`, [N, style_dim]), for validation */
   withLatent?: boolean;
@@ -36,13 +36,20 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
     return { shape: t.shape, data: toFloat32(t) };
   };
   const S = cfg.size;
-  const input = g.input('input', ['batch', 3, S, S]);
+  // Inputs and outputs are float32 at any precision. In a half graph the feature maps (every
+  // convolution) are float16, while the per-face vectors (latent, mapping, styles, demodulation)
+  // stay float32: they are little work, and their error would reach every layer.
+  const input = g.toFeature(g.input('input', ['batch', 3, S, S]));
 
   const sqrt2 = g.constFloat('sqrt2', [], [Math.SQRT2]);
+  const sqrt2Feature = g.precision === 'half' ? g.featureConst('sqrt2_h', [], [Math.SQRT2]) : sqrt2;
   const eps = g.constFloat('eps', [], [1e-8]);
   const axes23 = g.constInt64('axes_hw', [2, 3]);
-  const fusedLrelu = (x: string, hint: string) =>
-    g.op('Mul', [g.op('LeakyRelu', [x], { alpha: f(LRELU_SLOPE) }, `${hint}_lrelu`), sqrt2], {}, hint);
+  const lrelu = (x: string, hint: string, gain: string) => g.op('Mul', [g.op('LeakyRelu', [x], { alpha: f(LRELU_SLOPE) }, `${hint}_lrelu`), gain], {}, hint);
+  const fusedLrelu = (x: string, hint: string) => lrelu(x, hint, sqrt2);
+  const featureLrelu = (x: string, hint: string) => lrelu(x, hint, sqrt2Feature);
+  /** a per-face vector [N, C] as a [N, C, 1, 1] factor of feature maps */
+  const perChannel = (v: string) => g.toFeature(g.op('Unsqueeze', [v, axes23]));
   const blurWeights = (key: string, channels: number, factor: number) => {
     const k = sd.has(key) ? W(key).data : makeKernel(DEFAULT_BLUR, factor);
     return depthwise(k, channels);
@@ -53,23 +60,23 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
   {
     const w = W('ecd0.0.0.weight');
     const b = W('ecd0.0.1.bias');
-    let h = g.op('Conv', [input, g.weight('ecd0_w', w.shape, scaled(w.data, fanInScale(w.shape))), g.weight('ecd0_b', b.shape, b.data)], {}, 'ecd0_conv');
-    h = fusedLrelu(h, 'ecd0');
+    let h = g.op('Conv', [input, g.featureWeight('ecd0_w', w.shape, scaled(w.data, fanInScale(w.shape))), g.featureWeight('ecd0_b', b.shape, b.data)], {}, 'ecd0_conv');
+    h = featureLrelu(h, 'ecd0');
     feats.push(h);
     for (let i = 1; 2 ** (Math.log2(S) - i) >= 4; i++) {
       const cw = W(`ecd${i}.0.1.weight`);
       const cb = W(`ecd${i}.0.2.bias`);
       const cin = cw.shape[1]!;
       const blur = blurWeights(`ecd${i}.0.0.kernel`, cin, 1);
-      h = g.op('Conv', [h, g.constFloat(`ecd${i}_blur`, [cin, 1, 4, 4], blur)], { group: cin, pads: [2, 2, 2, 2] }, `ecd${i}_blurred`);
-      h = g.op('Conv', [h, g.weight(`ecd${i}_w`, cw.shape, scaled(cw.data, fanInScale(cw.shape))), g.weight(`ecd${i}_b`, cb.shape, cb.data)], { strides: [2, 2] }, `ecd${i}_conv`);
-      h = fusedLrelu(h, `ecd${i}`);
+      h = g.op('Conv', [h, g.featureConst(`ecd${i}_blur`, [cin, 1, 4, 4], blur)], { group: cin, pads: [2, 2, 2, 2] }, `ecd${i}_blurred`);
+      h = g.op('Conv', [h, g.featureWeight(`ecd${i}_w`, cw.shape, scaled(cw.data, fanInScale(cw.shape))), g.featureWeight(`ecd${i}_b`, cb.shape, cb.data)], { strides: [2, 2] }, `ecd${i}_conv`);
+      h = featureLrelu(h, `ecd${i}`);
       feats.push(h);
     }
   }
   const featAt = (res: number) => feats[Math.log2(S / res)]!;
 
-  const latentPre = equalLinear(g, g.op('Flatten', [feats[feats.length - 1]!], { axis: 1 }), W('final_linear.0.weight'), W('final_linear.0.bias'), 1, 'final_linear');
+  const latentPre = equalLinear(g, g.op('Flatten', [g.fromFeature(feats[feats.length - 1]!)], { axis: 1 }), W('final_linear.0.weight'), W('final_linear.0.bias'), 1, 'final_linear');
   const latent = fusedLrelu(latentPre, options.withLatent ? 'latent' : 'latent_act');
 
   // Mapping network: PixelNorm, then n_mlp equalised linears with lr_mul 0.01.
@@ -85,7 +92,7 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
   const styles = modulationStyles(g, style, modulated.map((p) => ({ w: W(`${p}.conv.modulation.weight`), b: W(`${p}.conv.modulation.bias`) })));
   const styleOf = (prefix: string) => styles[modulated.indexOf(prefix)]!;
 
-  const modulate = (x: string, s: string, hint: string) => g.op('Mul', [x, g.op('Unsqueeze', [s, axes23])], {}, `${hint}_mod`);
+  const modulate = (x: string, s: string, hint: string) => g.op('Mul', [x, perChannel(s)], {}, `${hint}_mod`);
 
   const styledConv = (x: string, prefix: string, upsample: boolean, noise: string, hint: string) => {
     const w = W(`${prefix}.conv.weight`);
@@ -98,21 +105,21 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
     let y: string;
     if (upsample) {
       const wt = transposeOutIn(ws, cout, cin, k, 1);
-      y = g.op('ConvTranspose', [xs, g.weight(`${hint}_w`, [cin, cout, k, k], wt)], { strides: [2, 2] }, `${hint}_convT`);
+      y = g.op('ConvTranspose', [xs, g.featureWeight(`${hint}_w`, [cin, cout, k, k], wt)], { strides: [2, 2] }, `${hint}_convT`);
       const blur = blurWeights(`${prefix}.conv.blur.kernel`, cout, 2);
-      y = g.op('Conv', [y, g.constFloat(`${hint}_blur`, [cout, 1, 4, 4], blur)], { group: cout, pads: [1, 1, 1, 1] }, `${hint}_blurred`);
+      y = g.op('Conv', [y, g.featureConst(`${hint}_blur`, [cout, 1, 4, 4], blur)], { group: cout, pads: [1, 1, 1, 1] }, `${hint}_blurred`);
     } else {
       const p = Math.floor(k / 2);
-      y = g.op('Conv', [xs, g.weight(`${hint}_w`, [cout, cin, k, k], ws)], { pads: [p, p, p, p] }, `${hint}_conv`);
+      y = g.op('Conv', [xs, g.featureWeight(`${hint}_w`, [cout, cin, k, k], ws)], { pads: [p, p, p, p] }, `${hint}_conv`);
     }
     // demod[n,o] = rsqrt(sum_i s[n,i]^2 * q[i,o] + eps), q[i,o] = sum_k (scale * w[o,i,k])^2
     const q = g.weight(`${hint}_q`, [cin, cout], sumSquares(ws, cout, cin, k * k, 1));
     const demod = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [g.op('MatMul', [g.op('Mul', [s, s]), q]), eps])])], {}, `${hint}_demod`);
-    y = g.op('Mul', [y, g.op('Unsqueeze', [demod, axes23])], {}, `${hint}_demodulated`);
+    y = g.op('Mul', [y, perChannel(demod)], {}, `${hint}_demodulated`);
     const nw = W(`${prefix}.noise.weight`);
-    const injected = g.op('Concat', [y, g.op('Mul', [noise, g.weight(`${hint}_noise_w`, [], nw.data)])], { axis: 1 }, `${hint}_cat`);
+    const injected = g.op('Concat', [y, g.op('Mul', [noise, g.featureWeight(`${hint}_noise_w`, [], nw.data)])], { axis: 1 }, `${hint}_cat`);
     const bias = W(`${prefix}.activate.bias`);
-    return fusedLrelu(g.op('Add', [injected, g.weight(`${hint}_b`, [1, bias.shape[0]!, 1, 1], bias.data)]), hint);
+    return featureLrelu(g.op('Add', [injected, g.featureWeight(`${hint}_b`, [1, bias.shape[0]!, 1, 1], bias.data)]), hint);
   };
 
   const toRgb = (x: string, prefix: string, skip: string | null, hint: string) => {
@@ -120,17 +127,17 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
     const cin = w.shape[2]!;
     const xs = modulate(x, styleOf(prefix), hint);
     const bias = W(`${prefix}.bias`);
-    let y = g.op('Conv', [xs, g.weight(`${hint}_w`, [3, cin, 1, 1], scaled(w.data, 1 / Math.sqrt(cin)))], {}, `${hint}_conv`);
-    y = g.op('Add', [y, g.weight(`${hint}_b`, [1, 3, 1, 1], bias.data)]);
+    let y = g.op('Conv', [xs, g.featureWeight(`${hint}_w`, [3, cin, 1, 1], scaled(w.data, 1 / Math.sqrt(cin)))], {}, `${hint}_conv`);
+    y = g.op('Add', [y, g.featureWeight(`${hint}_b`, [1, 3, 1, 1], bias.data)]);
     if (skip === null) return y;
     // upfirdn2d(up=2, pad=(2,1)) with a symmetric kernel is a stride-2 transposed conv with pads 1.
     const kernel = sd.has(`${prefix}.upsample.kernel`) ? W(`${prefix}.upsample.kernel`).data : makeKernel(DEFAULT_BLUR, 2);
-    const up = g.op('ConvTranspose', [skip, g.constFloat(`${hint}_up_k`, [3, 1, 4, 4], depthwise(kernel, 3, false))], { group: 3, strides: [2, 2], pads: [1, 1, 1, 1] }, `${hint}_skip_up`);
+    const up = g.op('ConvTranspose', [skip, g.featureConst(`${hint}_up_k`, [3, 1, 4, 4], depthwise(kernel, 3, false))], { group: 3, strides: [2, 2], pads: [1, 1, 1, 1] }, `${hint}_skip_up`);
     return g.op('Add', [y, up], {}, `${hint}_rgb`);
   };
 
   const constIn = W(`${gen}.input.input`);
-  let h = styledConv(g.weight('const_input', constIn.shape, constIn.data), `${gen}.conv1`, false, featAt(4), 'g4_conv1');
+  let h = styledConv(g.featureWeight('const_input', constIn.shape, constIn.data), `${gen}.conv1`, false, featAt(4), 'g4_conv1');
   let skip = toRgb(h, `${gen}.to_rgb1`, null, 'g4_rgb');
   for (let lvl = 0; 8 << lvl <= S; lvl++) {
     const res = 8 << lvl;
@@ -138,7 +145,7 @@ export function buildGpenGraph(stateDict: StateDict, options: GpenGraphOptions =
     h = styledConv(h, `${gen}.convs.${2 * lvl + 1}`, false, featAt(res), `g${res}_conv`);
     skip = toRgb(h, `${gen}.to_rgbs.${lvl}`, skip, `g${res}_rgb`);
   }
-  g.op('Identity', [skip], {}, 'output');
+  g.fromFeature(skip, 'output');
   g.output('output', ['batch', 3, S, S]);
   if (options.withLatent) g.output('latent', ['batch', cfg.styleDim]);
 

@@ -10,7 +10,12 @@ export class FloatAttr {
 export const f = (v: number): FloatAttr => new FloatAttr(v);
 export type AttrValue = number | number[] | string | FloatAttr;
 
-export type WeightPrecision = 'float32' | 'float16';
+/**
+ * float32: weights and arithmetic in float32. float16: weights stored as float16, arithmetic in
+ * float32 (half the file; the CPU's choice). half: the feature maps are computed in float16 too, with
+ * float16 weights (what a GPU's tensor cores run fast); see featureWeight.
+ */
+export type WeightPrecision = 'float32' | 'float16' | 'half';
 type Dim = number | string;
 
 interface TensorRecord {
@@ -39,7 +44,7 @@ export class GraphBuilder {
 
   constructor(
     readonly name: string,
-    private readonly precision: WeightPrecision = 'float32',
+    readonly precision: WeightPrecision = 'float32',
   ) {}
 
   /** A fresh tensor name derived from `hint`. */
@@ -65,7 +70,9 @@ export class GraphBuilder {
    * from a weight (such as demodulation factors) are computed from these, so they match it exactly.
    */
   stored(data: Float32Array): Float32Array {
-    return this.precision === 'float32' || data.length < SMALL_TENSOR ? data : fromFloat16Array(toFloat16Array(data));
+    // a half graph keeps every feature weight as float16, small ones too
+    const kept = this.precision === 'float32' || (this.precision === 'float16' && data.length < SMALL_TENSOR);
+    return kept ? data : fromFloat16Array(toFloat16Array(data));
   }
 
   /**
@@ -77,6 +84,39 @@ export class GraphBuilder {
     if (this.precision === 'float32' || data.length < SMALL_TENSOR) return this.addInit(hint, dims, DataType.FLOAT, data);
     const stored = this.addInit(`${hint}_fp16`, dims, DataType.FLOAT16, toFloat16Array(data));
     return this.op('Cast', [stored], { to: DataType.FLOAT }, hint);
+  }
+
+  /** The element type of feature-map tensors: float16 in a half graph. */
+  get featureType(): DataTypeId {
+    return this.precision === 'half' ? DataType.FLOAT16 : DataType.FLOAT;
+  }
+
+  /**
+   * A weight that multiplies or adds to feature maps: in a half graph a float16 tensor used as it
+   * is (no Cast back), else as weight() stores it.
+   */
+  featureWeight(hint: string, dims: number[], data: Float32Array): string {
+    if (this.precision !== 'half') return this.weight(hint, dims, data);
+    checkSize(hint, dims, data.length);
+    return this.addInit(hint, dims, DataType.FLOAT16, toFloat16Array(data));
+  }
+
+  /** A constant of the feature path (blur kernels, gains): float16 in a half graph, else constFloat(). */
+  featureConst(hint: string, dims: number[], data: Float32Array | number[]): string {
+    if (this.precision !== 'half') return this.constFloat(hint, dims, data);
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+    checkSize(hint, dims, arr.length);
+    return this.addInit(hint, dims, DataType.FLOAT16, toFloat16Array(arr));
+  }
+
+  /** `x` (float32) as the feature path's type: a Cast in a half graph. */
+  toFeature(x: string): string {
+    return this.precision === 'half' ? this.op('Cast', [x], { to: DataType.FLOAT16 }, `${x}_h`) : x;
+  }
+
+  /** `x` (a feature-path tensor) as float32. */
+  fromFeature(x: string, outHint?: string): string {
+    return this.precision === 'half' ? this.op('Cast', [x], { to: DataType.FLOAT }, outHint ?? `${x}_f`) : outHint ? this.op('Identity', [x], {}, outHint) : x;
   }
 
   /** A float32 constant that must stay exact (kernels, epsilons, shapes of arithmetic). */

@@ -3,9 +3,20 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, expect, it } from 'vitest';
 import { buildGpenGraph } from '../../../src/models/gpen/build-graph.ts';
 import { inferGpenConfig } from '../../../src/models/gpen/config.ts';
+import { DataType, ModelProto } from '../../../src/models/onnx/onnx-schema.ts';
 import { readCheckpoint, type StateDict } from '../../../src/models/torch/index.ts';
 import { describeShared, sharedPath } from '../../helpers/shared.ts';
 import { readF32, relativeL2 } from '../../helpers/tensors.ts';
+
+/** The parts of a decoded ONNX model the precision test reads (the schema keeps the .proto field names). */
+interface OnnxModel {
+  graph: {
+    input: Array<{ type: { tensor_type: { elem_type: number } } }>;
+    output: Array<{ type: { tensor_type: { elem_type: number } } }>;
+    initializer: Array<{ name: string; data_type: number }>;
+    node: Array<{ name: string; op_type: string; input: string[] }>;
+  };
+}
 
 // Golden vectors written by the official GPEN PyTorch FullGenerator (random weights).
 for (const name of ['gpen-tiny-64', 'gpen-small-128']) {
@@ -61,6 +72,23 @@ for (const name of ['gpen-tiny-64', 'gpen-small-128']) {
       const s16 = await ort.InferenceSession.create(built.bytes, { intraOpNumThreads: 1 });
       const out = (await run(input, 1, s16)).output!.data as Float32Array;
       expect(relativeL2(out, readF32(dir('output.f32')))).toBeLessThanOrEqual(1e-3);
+    });
+
+    it('half: float16 feature maps stay within 1e-3 of the reference, with float32 inputs and outputs', async () => {
+      const built = buildGpenGraph(sd, { precision: 'half', withLatent: true });
+      const model = ModelProto.decode(built.bytes) as unknown as OnnxModel;
+      const { graph } = model;
+      // the interface the restorer feeds is unchanged
+      for (const v of [...graph.input, ...graph.output]) expect(v.type.tensor_type.elem_type).toBe(DataType.FLOAT);
+      // every convolution runs on float16 weights, used as stored (no Cast back to float32)
+      const types = new Map(graph.initializer.map((t) => [t.name, t.data_type]));
+      const convs = graph.node.filter((n) => n.op_type === 'Conv' || n.op_type === 'ConvTranspose');
+      expect(convs.length).toBeGreaterThan(10);
+      for (const n of convs) expect(types.get(n.input[1]!), n.name).toBe(DataType.FLOAT16);
+      const s = await ort.InferenceSession.create(built.bytes, { intraOpNumThreads: 1 });
+      const out = await run(input, 1, s);
+      expect(relativeL2(out.output!.data as Float32Array, readF32(dir('output.f32')))).toBeLessThanOrEqual(1e-3);
+      expect(relativeL2(out.latent!.data as Float32Array, readF32(dir('encoder_latent.f32')))).toBeLessThanOrEqual(1e-3);
     });
   });
 }
