@@ -19,7 +19,7 @@ export class PullAhead<T> implements AsyncIterable<T> {
 
   constructor(source: AsyncIterable<T>, private readonly full: (held: readonly T[]) => boolean) {
     this.it = source[Symbol.asyncIterator]();
-    this.filling = this.fill()
+    this.filling = this.fill();
   }
 
   /** items held so far (for tests and logs) */
@@ -35,7 +35,7 @@ export class PullAhead<T> implements AsyncIterable<T> {
           this.ended = true;
           return;
         }
-        this.held.push(r.value)
+        this.held.push(r.value);
       }
     } catch (error) {
       this.failure = { error };
