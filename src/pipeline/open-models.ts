@@ -85,8 +85,8 @@ export async function startModels(options: RestoreOptions, ctx: OpenModelsContex
 
 /**
  * How a .pth checkpoint is converted for this run. On an NVIDIA GPU the feature maps are computed
- * in float16 (tensor cores; within 1e-3 relative L2 of float32, and on a fallback to the CPU about
- * as fast there as float32); elsewhere float32, with float16-stored weights under --fp16.
+ * in float16 (tensor cores; within 1e-3 relative L2 of float32; a fallback to the CPU still runs
+ * it, 5–30% slower than float32 there); elsewhere float32, with float16-stored weights under --fp16.
  */
 export function checkpointPrecision(options: Pick<RestoreOptions, 'device' | 'fp16'>): WeightPrecision {
   if (options.device === 'cuda' || options.device === 'tensorrt') return 'half';
