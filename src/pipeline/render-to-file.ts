@@ -33,10 +33,11 @@ export interface RenderToFileRequest {
 }
 
 /**
- * Decoded frames held ahead of the restore stage while the model loads (beyond the tracker's own
- * look-ahead): enough for the first second or so of most videos, a bound on memory for any.
+ * Tracked frames held ahead of the restore stage while the model loads, beyond the tracker's own
+ * look-ahead (which the first of them already needed): a few frames. The first face needs only
+ * the look-ahead, and buffers decoded ahead stay in the FramePool for the rest of the run.
  */
-const PULL_AHEAD_BYTES = 96 * 2 ** 20;
+const PULL_AHEAD_BYTES = 24 * 2 ** 20;
 
 /**
  * The restore pipeline from tracked frames to a committed file: models opened, frames restored
