@@ -4,7 +4,9 @@
  * each batch size, float32 vs float16 weights vs float16 arithmetic ('half', what the pipeline converts
  * checkpoints to for NVIDIA GPUs), each one's relative L2 distance from the float32 output, and each float32 batch-1 time against the issue's reference (GPEN-256 175 ms,
  * GPEN-512 2.3 s a face, onnxruntime-node, 2 intra-op threads, batch 1).
- * Run: npx tsx bench/model-inference.ts [--sizes 256,512] [--batches 1,2,4] [--threads 2] [--runs 3] [--spin]
+ * Run: npx tsx bench/model-inference.ts [--sizes 256,512] [--batches 1,2,4] [--threads 2] [--runs 3] [--spin] [--device cuda|tensorrt]
+ * With --device the sessions ask for that provider first (the CPU behind it, as the pipeline does);
+ * the table says which one each model ran on.
  * Prints a table and writes bench/results/model-inference.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
     runs: { type: 'string', default: '3' },
     spin: { type: 'boolean', default: false },
+    device: { type: 'string', default: 'cpu' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -33,7 +36,7 @@ const REFERENCE_MS: Record<number, number> = { 256: 175, 512: 2300 };
 /** float16: float16-stored weights, float32 arithmetic; half: float16 feature maps (the GPU's conversion, here on the CPU) */
 const PRECISIONS = ['float32', 'float16', 'half'] as const;
 
-interface Row { size: number; precision: WeightPrecision; batch: number; msPerFace: number; modelMiB: number; sessionMs: number; relL2VsFloat32: number | null }
+interface Row { size: number; precision: WeightPrecision; provider: string; batch: number; msPerFace: number; modelMiB: number; sessionMs: number; relL2VsFloat32: number | null }
 const rows: Row[] = [];
 
 const relL2 = (a: Float32Array, b: Float32Array) => {
@@ -45,6 +48,18 @@ const relL2 = (a: Float32Array, b: Float32Array) => {
   return Math.sqrt(num / den);
 };
 
+/** A session on --device with the CPU behind it, as the inference worker makes one; the CPU alone where that provider cannot load. */
+async function createSession(bytes: Uint8Array): Promise<{ session: ort.InferenceSession; provider: string }> {
+  if (values.device !== 'cpu') {
+    try {
+      return { session: await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin, providers: [values.device, 'cpu'] })), provider: values.device };
+    } catch (e) {
+      process.stderr.write(`--device ${values.device} could not be used (${String(e).split('\n')[0]}); measuring on the CPU\n`);
+    }
+  }
+  return { session: await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin })), provider: 'cpu' };
+}
+
 for (const size of sizes) {
   const sd = randomGpenStateDict({ size, seed: 1 });
   const probe = new ort.Tensor('float32', Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01)), [1, 3, size, size]);
@@ -52,7 +67,7 @@ for (const size of sizes) {
   for (const precision of PRECISIONS) {
     const { bytes } = buildGpenGraph(sd, { precision });
     const t0 = performance.now();
-    const session = await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin }));
+    const { session, provider } = await createSession(bytes);
     const sessionMs = performance.now() - t0;
     const out = (await session.run({ input: probe })).output!.data as Float32Array;
     if (precision === 'float32') float32Out = out.slice();
@@ -68,18 +83,19 @@ for (const size of sizes) {
       }
       times.sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)]!;
-      rows.push({ size, precision, batch, msPerFace: median / batch, modelMiB: bytes.length / 2 ** 20, sessionMs, relL2VsFloat32: error });
+      rows.push({ size, precision, provider, batch, msPerFace: median / batch, modelMiB: bytes.length / 2 ** 20, sessionMs, relL2VsFloat32: error });
       process.stderr.write(`size ${size} ${precision} batch ${batch}: ${(median / batch).toFixed(0)} ms/face\n`);
     }
     await session.release();
   }
 }
 
-const header = ['model', 'weights', 'file MiB', 'batch', 'ms/face', 'faces/s', 'vs fp32 b1', 'rel L2 vs fp32', 'vs reference'];
+const header = ['model', 'weights', 'ran on', 'file MiB', 'batch', 'ms/face', 'faces/s', 'vs fp32 b1', 'rel L2 vs fp32', 'vs reference'];
 const base = (size: number) => rows.find((r) => r.size === size && r.precision === 'float32' && r.batch === 1)!.msPerFace;
 const table = rows.map((r) => [
   `GPEN-${r.size} (random)`,
   r.precision,
+  r.provider,
   r.modelMiB.toFixed(1),
   String(r.batch),
   r.msPerFace.toFixed(0),
@@ -103,4 +119,4 @@ for (const size of sizes) {
   }
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/model-inference.json', import.meta.url), JSON.stringify({ threads, runs, spin: values.spin, loadavg: loadavg(), rows }, null, 2));
+writeFileSync(new URL('./results/model-inference.json', import.meta.url), JSON.stringify({ threads, runs, spin: values.spin, device: values.device, loadavg: loadavg(), rows }, null, 2));

@@ -61,6 +61,8 @@ for (const role of Object.keys(ffmpegMs)) ffmpegMs[role] = sampled > 0 ? (ffmpeg
 let pureInferMs: number | null = null;
 /** the process's CPU during the pure inference (the model's threads; the rest of the process idles) */
 let pureInferCpuMs: number | null = null;
+/** the provider the pure inference ran on (the pipeline asked for the same device) */
+let provider: string | null = null;
 if (req.pureInference && summary.stats && summary.stats.crops > 0) {
   // Same model file, device, workers, threads and batch as the pipeline; crops are fed in the same
   // per-frame groups with nothing else running, as many calls in flight as keep every worker busy.
@@ -89,6 +91,7 @@ if (req.pureInference && summary.stats && summary.stats.crops > 0) {
   await Promise.all(inFlight);
   pureInferMs = performance.now() - start;
   pureInferCpuMs = procCpuMs('self') - cpu0;
+  provider = restorer.info.provider;
   await restorer.close();
 }
 
@@ -102,6 +105,7 @@ process.stdout.write(
     ffmpegMs,
     pureInferMs,
     pureInferCpuMs,
+    provider,
     maxRssMiB: usage.maxRSS / 1024,
     cpuUserMs: usage.userCPUTime / 1000,
     cpuSystemMs: usage.systemCPUTime / 1000,

@@ -13,9 +13,12 @@
  *
  *   npx tsx bench/throughput.ts [--quick] [--heights 720,1080] [--faces 1,3] [--seconds 10]
  *       [--gpen 256,512] [--gpen-heights 720,1080] [--gpen-faces 1,3] [--gpen-seconds 2]
- *       [--memory-seconds 10,60] [--repeat 1] [--out bench/results/throughput.json]
+ *       [--memory-seconds 10,60] [--repeat 1] [--device cpu|cuda|tensorrt] [--out bench/results/throughput.json]
  *
  * --quick: 720p, 1 face, 4 s clips, GPEN-256 on 1 s, memory 4 s vs 16 s (a few minutes).
+ * --device: the pipeline's and the pure inference's provider (the GPEN models are then built as the
+ * pipeline converts checkpoints for it: half graphs on cuda/tensorrt). The table says which
+ * provider ran: a missing one falls back to the CPU.
  * An empty list skips a part, e.g. --heights '' --memory-seconds '' runs only the GPEN comparison.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -25,6 +28,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { binaryPath } from '../src/ffmpeg/index.ts';
 import { writeRandomGpen, writeTestModel } from '../src/models/convert.ts';
+import { PRECISION_SUFFIX } from '../src/models/resolve.ts';
+import { checkpointPrecision } from '../src/pipeline/open-models.ts';
+import type { Device } from '../src/restore/restorer.ts';
 import { procCpuMs } from './proc-cpu.ts';
 
 const { values } = parseArgs({
@@ -39,6 +45,7 @@ const { values } = parseArgs({
     'gpen-seconds': { type: 'string' },
     'memory-seconds': { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    device: { type: 'string', default: 'cpu' },
     out: { type: 'string', default: path.resolve('bench/results/throughput.json') },
     shared: { type: 'string', default: path.resolve('../shared') },
   },
@@ -54,6 +61,8 @@ const gpenFaces = list(values['gpen-faces'], '1,3', '1');
 const gpenSeconds = list(values['gpen-seconds'], '2', '1')[0]!;
 const memorySeconds = list(values['memory-seconds'], '10,60', '4,16');
 const repeat = Math.max(1, Number(values.repeat));
+const device = values.device as Device;
+const precision = checkpointPrecision({ device, fp16: false });
 
 const root = path.resolve('bench/results/work');
 mkdirSync(root, { recursive: true });
@@ -125,6 +134,7 @@ interface RunResult {
   cpuSystemMs: number;
   pureInferMs: number | null;
   pureInferCpuMs: number | null;
+  provider: string | null;
   ffmpegMs: Record<string, number>;
   /** models ready → first crop sent to inference; last inference answered → output done */
   ends: { untilFirstInferenceMs: number | null; afterLastInferenceMs: number | null };
@@ -133,7 +143,7 @@ interface RunResult {
 }
 
 function runPipeline(input: string, model: string, pureInference = false, facesPerFrame = 1): RunResult {
-  const req = { input, output: path.join(root, 'restored.mp4'), options: { model, modelsDir, codec: 'libx264', encoderPreset: 'veryfast', crf: 18 }, pureInference, facesPerFrame };
+  const req = { input, output: path.join(root, 'restored.mp4'), options: { model, modelsDir, device, codec: 'libx264', encoderPreset: 'veryfast', crf: 18 }, pureInference, facesPerFrame };
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('bench/run-restore.ts'), JSON.stringify(req)], { encoding: 'utf8', env: { ...process.env, GPEN_VIDEO_MODELS: modelsDir, GPEN_VIDEO_STAGE_CPU: '1' }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`pipeline run failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as RunResult;
@@ -181,8 +191,8 @@ const identity = path.join(root, 'identity-512.onnx');
 if (!existsSync(identity)) await writeTestModel(identity, 'identity', 512);
 const gpenModels: Record<number, string> = {};
 for (const s of gpenSizes) {
-  const file = path.join(root, `gpen-random-${s}.onnx`);
-  if (!existsSync(file)) await writeRandomGpen(file, { size: s });
+  const file = path.join(root, `gpen-random-${s}${PRECISION_SUFFIX[precision]}.onnx`);
+  if (!existsSync(file)) await writeRandomGpen(file, { size: s, precision });
   gpenModels[s] = file;
 }
 
@@ -246,7 +256,8 @@ const table = (t: string[][]) => {
   console.log();
 };
 const stageHead = [...STAGES, 'other', 'total'];
-console.log(`gpen-video throughput, ${machine.cpus} CPUs, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}${repeat > 1 ? `, best of ${repeat}` : ''}`);
+const ranOn = [...new Set(gpenRows.map((r) => (r.run as RunResult).provider).filter((p) => p !== null))];
+console.log(`gpen-video throughput, ${machine.cpus} CPUs, load average at start ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}${repeat > 1 ? `, best of ${repeat}` : ''}; --device ${device}${ranOn.length > 0 ? ` (GPEN ran on: ${ranOn.join(', ')})` : ''}`);
 console.log('CPU ms per frame by stage (decode/encode: ffmpeg processes; other: node CPU outside the timed stages)\n');
 table([
   ['clip', 'ffmpeg alone fps', 'rgb pipe fps', 'identity fps', 'vs ffmpeg', 'peak RSS MiB', ...stageHead],
@@ -269,4 +280,4 @@ if (memoryRows.length >= 2) {
 console.log('identity fps and GPEN pipeline time exclude model loading (shown separately); ratio = pipeline / pure inference.');
 console.log(`model cores: the pure inference's CPU over its wall time (${machine.cpus} here). floor +ffmpeg: the least ratio these cores allow with the model's and ffmpeg's CPU alone (max(1, (model CPU + ffmpeg CPU) / cores / pure inference)); floor +detect: with the detector's CPU too.`);
 console.log("to 1st crop: models ready → the first face sent to the model (decoding and detecting up to the tracker's look-ahead); after last: the last inference → output done. Both are fixed per run: on short clips they weigh on the ratio.");
-writeFileSync(values.out, JSON.stringify({ machine, quick, seconds, gpenSeconds, repeat, rows, gpenRows, memoryRows }, null, 2));
+writeFileSync(values.out, JSON.stringify({ machine, device, quick, seconds, gpenSeconds, repeat, rows, gpenRows, memoryRows }, null, 2));
