@@ -86,11 +86,6 @@ export class GraphBuilder {
     return this.op('Cast', [stored], { to: DataType.FLOAT }, hint);
   }
 
-  /** The element type of feature-map tensors: float16 in a half graph. */
-  get featureType(): DataTypeId {
-    return this.precision === 'half' ? DataType.FLOAT16 : DataType.FLOAT;
-  }
-
   /**
    * A weight that multiplies or adds to feature maps: in a half graph a float16 tensor used as it
    * is (no Cast back), else as weight() stores it.
@@ -104,9 +99,7 @@ export class GraphBuilder {
   /** A constant of the feature path (blur kernels, gains): float16 in a half graph, else constFloat(). */
   featureConst(hint: string, dims: number[], data: Float32Array | number[]): string {
     if (this.precision !== 'half') return this.constFloat(hint, dims, data);
-    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
-    checkSize(hint, dims, arr.length);
-    return this.addInit(hint, dims, DataType.FLOAT16, toFloat16Array(arr));
+    return this.featureWeight(hint, dims, data instanceof Float32Array ? data : Float32Array.from(data));
   }
 
   /** `x` (float32) as the feature path's type: a Cast in a half graph. */
