@@ -1,10 +1,12 @@
 /**
  * GPEN-architecture models (random weights) on onnxruntime-node's CPU provider, with the session
  * options the pipeline's inference worker uses (src/restore/session-options.ts): time per face at
- * each batch size, float32 vs float16 weights vs float16 arithmetic ('half', what the pipeline converts
- * checkpoints to for NVIDIA GPUs), each one's relative L2 distance from the float32 output, and each float32 batch-1 time against the issue's reference (GPEN-256 175 ms,
- * GPEN-512 2.3 s a face, onnxruntime-node, 2 intra-op threads, batch 1).
- * Run: npx tsx bench/model-inference.ts [--sizes 256,512] [--batches 1,2,4] [--threads 2] [--runs 3] [--spin] [--device cuda|tensorrt]
+ * each batch size, float32 vs float16 weights vs float16 arithmetic ('half', what the pipeline
+ * converts checkpoints to for NVIDIA GPUs), each one's relative L2 distance from the float32
+ * output, and each float32 batch-1 time against the issue's reference (GPEN-256 175 ms, GPEN-512
+ * 2.3 s a face, onnxruntime-node, 2 intra-op threads, batch 1).
+ * Run: npx tsx bench/model-inference.ts [--sizes 256,512] [--batches 1,2,4] [--threads 2] [--runs 3]
+ *        [--spin] [--device cuda|tensorrt]
  * With --device the sessions ask for that provider first (the CPU behind it, as the pipeline does);
  * the table says which one each model ran on.
  * Prints a table and writes bench/results/model-inference.json.
@@ -16,7 +18,7 @@ import * as ort from 'onnxruntime-node';
 import { buildGpenGraph } from '../src/models/gpen/build-graph.ts';
 import { randomGpenStateDict } from '../src/models/gpen/random-weights.ts';
 import type { WeightPrecision } from '../src/models/onnx/graph-builder.ts';
-import { restorerSessionOptions } from '../src/restore/session-options.ts';
+import { sessionOnDevice } from '../src/restore/session-options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,16 +50,11 @@ const relL2 = (a: Float32Array, b: Float32Array) => {
   return Math.sqrt(num / den);
 };
 
-/** A session on --device with the CPU behind it, as the inference worker makes one; the CPU alone where that provider cannot load. */
+/** A session on --device with the CPU behind it, as the inference worker makes one (the CPU alone where that provider cannot load). */
 async function createSession(bytes: Uint8Array): Promise<{ session: ort.InferenceSession; provider: string }> {
-  if (values.device !== 'cpu') {
-    try {
-      return { session: await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin, providers: [values.device, 'cpu'] })), provider: values.device };
-    } catch (e) {
-      process.stderr.write(`--device ${values.device} could not be used (${String(e).split('\n')[0]}); measuring on the CPU\n`);
-    }
-  }
-  return { session: await ort.InferenceSession.create(bytes, restorerSessionOptions({ threads, spin: values.spin })), provider: 'cpu' };
+  const made = await sessionOnDevice(bytes, values.device, { threads, spin: values.spin });
+  if (made.fallbackReason) process.stderr.write(`--device ${values.device} could not be used (${made.fallbackReason}); measuring on the CPU\n`);
+  return made;
 }
 
 for (const size of sizes) {

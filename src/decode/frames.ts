@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { EXIT, GpenError, InputError, UsageError } from '../errors.ts';
 import { ffmpegCapabilities, ffmpegInputUrl, isErrorLine, runFfmpeg, type FfmpegHandle } from '../ffmpeg/index.ts';
+import { markStage } from '../runtime/stage-clock.ts';
 import { decodeArgs, frameBytes, type DecodePixelFormat, type FrameRange } from './decode-args.ts';
 import type { FramePool } from './frame-pool.ts';
-import { markStage } from '../runtime/stage-clock.ts';
 import { exactChunks } from './frame-reader.ts';
 import { FrameTimes } from './frame-times.ts';
 import type { MediaInfo } from './media-info.ts';

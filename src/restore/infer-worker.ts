@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { stageCpuEnabled, stopwatch, threadCpuMs } from '../runtime/stage-clock.ts';
 import { cropsToTensor, tensorToCrops } from './crop-tensor.ts';
 import { describeModelIo } from './model-io.ts';
-import { restorerSessionOptions } from './session-options.ts';
+import { restorerSessionOptions, sessionOnDevice } from './session-options.ts';
 import { warpToCrop } from './warp.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest, WorkerResult } from './worker-protocol.ts';
 
@@ -46,12 +46,7 @@ async function createSession(): Promise<Created> {
     }
     return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: null, ...(optimizedFailure ? { optimizedFailure } : {}) };
   }
-  try {
-    return { session: await ort.InferenceSession.create(init.modelPath, options([init.device, 'cpu'])), provider: init.device, fallbackReason: null };
-  } catch (e) {
-    const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), provider: 'cpu', fallbackReason: reason };
-  }
+  return sessionOnDevice(init.modelPath, init.device, { threads: init.intraOpThreads, spin: init.spin ?? false });
 }
 
 try {

@@ -1,4 +1,4 @@
-import type * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 
 /**
  * onnxruntime session options for a restorer (the inference worker, and benchmarks that must
@@ -29,4 +29,19 @@ export function restorerSessionOptions(o: { threads: number; spin?: boolean; pro
     enableCpuMemArena: true,
     extra: { session: { intra_op: { allow_spinning: o.spin ? '1' : '0' } } },
   };
+}
+
+/**
+ * A restorer session on `device` with the CPU behind it; where that provider cannot load, a session
+ * on the CPU alone and the first line of why (the caller reports it once).
+ */
+export async function sessionOnDevice(model: string | Uint8Array, device: string, o: { threads: number; spin?: boolean }): Promise<{ session: ort.InferenceSession; provider: string; fallbackReason: string | null }> {
+  const create = (providers: string[]) => (typeof model === 'string' ? ort.InferenceSession.create(model, restorerSessionOptions({ ...o, providers })) : ort.InferenceSession.create(model, restorerSessionOptions({ ...o, providers })));
+  if (device === 'cpu') return { session: await create(['cpu']), provider: 'cpu', fallbackReason: null };
+  try {
+    return { session: await create([device, 'cpu']), provider: device, fallbackReason: null };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    return { session: await create(['cpu']), provider: 'cpu', fallbackReason: reason };
+  }
 }
